@@ -1,0 +1,344 @@
+"""The JSON contract of HTTP API v1 (pydantic models; they also produce /openapi.json)."""
+
+import re
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_ACCOUNT = re.compile(r"^(?:[0-9]{8,30}|[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30})$")
+_AMOUNT = re.compile(r"^[0-9]{1,16}(?:\.[0-9]{1,2})?$")
+_RESIDENT_ID = re.compile(r"^[0-9]{17}[0-9X]$")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def normalise_account(value: str) -> str:
+    compact = value.replace(" ", "").upper()
+    if not _ACCOUNT.match(compact):
+        raise ValueError(
+            "must be 8 to 30 digits (a Chinese account or card number) or an IBAN "
+            "(two letters, two check digits, then letters and digits)"
+        )
+    return compact
+
+
+AccountNumber = Annotated[
+    str,
+    Field(min_length=1, max_length=40, examples=["6222020200112233445"]),
+    AfterValidator(normalise_account),
+]
+
+
+def resident_id_problem(number: str) -> str | None:
+    """GB 11643: 17 digits, a check character from the weighted sum, and a real birth date."""
+    if not _RESIDENT_ID.match(number):
+        return "must be 18 characters: 17 digits and a final digit or X"
+    total = sum(int(digit) * weight for digit, weight in zip(number[:17], _ID_WEIGHTS, strict=True))
+    if _ID_CHECK[total % 11] != number[17]:
+        return "check character does not match; re-read the number from the ID card"
+    try:
+        date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return "contains an impossible birth date; re-read the number from the ID card"
+    return None
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem document; `errors` names each offending field."""
+
+    type: str = Field(examples=["urn:counterguard:problem:validation"])
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, str]] | None = None
+
+
+class ArrivalMode(StrEnum):
+    REALTIME = "realtime"
+    DELAY_2H = "delay_2h"
+    NEXT_DAY = "next_day"
+
+
+class IdType(StrEnum):
+    RESIDENT_ID = "resident_id"
+    PASSPORT = "passport"
+    HK_MACAO_PERMIT = "hk_macao_permit"
+    TAIWAN_PERMIT = "taiwan_permit"
+    FOREIGN_PERMANENT_RESIDENT = "foreign_permanent_resident"
+
+
+class Customer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id_type: IdType
+    id_number: str = Field(min_length=5, max_length=40, examples=["11010519491231002X"])
+    name: str = Field(min_length=1, max_length=100, examples=["张建国"])
+    birth_date: date = Field(examples=["1949-12-31"])
+
+    @field_validator("id_number")
+    @classmethod
+    def _compact_id(cls, value: str) -> str:
+        return value.replace(" ", "").upper()
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _check_resident_id(self) -> "Customer":
+        if self.id_type is IdType.RESIDENT_ID:
+            problem = resident_id_problem(self.id_number)
+            if problem:
+                raise ValueError(f"id_number: {problem}")
+            embedded = date(int(self.id_number[6:10]), int(self.id_number[10:12]), int(self.id_number[12:14]))
+            if embedded != self.birth_date:
+                raise ValueError(
+                    "birth_date: does not match the birth date in the resident ID number "
+                    f"({embedded.isoformat()})"
+                )
+        if self.birth_date > date.today():
+            raise ValueError("birth_date: is in the future")
+        return self
+
+
+class FaceOutcome(StrEnum):
+    MATCH = "match"
+    NO_MATCH = "no_match"
+    INCONCLUSIVE = "inconclusive"
+    NOT_PERFORMED = "not_performed"
+    DECLINED = "declined"
+
+
+class Liveness(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_PERFORMED = "not_performed"
+
+
+class FaceVerification(BaseModel):
+    """Only the outcome of the 1:1 match: no image or encoding ever leaves the counter."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: FaceOutcome
+    distance: float | None = Field(default=None, ge=0, le=2)
+    liveness: Liveness = Liveness.NOT_PERFORMED
+
+
+def _amount(value: str) -> str:
+    if not _AMOUNT.match(value):
+        raise ValueError(
+            'must be a decimal string with at most 2 decimals and no separators, e.g. "12500.00"'
+        )
+    if Decimal(value) <= 0:
+        raise ValueError("must be greater than 0")
+    return value
+
+
+class ScreeningRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "payer_account": "6222020200112233445",
+                    "payee_account": "6228480012345678901",
+                    "payee_name": "王小明",
+                    "payee_bank": "中国农业银行",
+                    "amount": "50000.00",
+                    "currency": "CNY",
+                    "purpose": "购房首付",
+                    "arrival_mode": "realtime",
+                    "branch_id": "BJ0101",
+                    "customer": {
+                        "id_type": "resident_id",
+                        "id_number": "11010519491231002X",
+                        "name": "张建国",
+                        "birth_date": "1949-12-31",
+                    },
+                    "face_verification": {
+                        "outcome": "match",
+                        "distance": 0.38,
+                        "liveness": "passed",
+                    },
+                }
+            ]
+        },
+    )
+
+    payer_account: AccountNumber
+    payee_account: AccountNumber
+    payee_name: str = Field(min_length=1, max_length=100)
+    payee_bank: str = Field(min_length=1, max_length=100)
+    amount: Annotated[str, Field(max_length=20), AfterValidator(_amount)]
+    currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["CNY"])
+    purpose: str = Field(max_length=200)
+    arrival_mode: ArrivalMode = ArrivalMode.REALTIME
+    branch_id: str = Field(min_length=1, max_length=32)
+    customer: Customer
+    face_verification: FaceVerification
+
+    @model_validator(mode="after")
+    def _different_accounts(self) -> "ScreeningRequest":
+        if self.payer_account == self.payee_account:
+            raise ValueError("payee_account: is the same as the payer account")
+        return self
+
+
+class LocalizedText(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    zh_cn: str = Field(alias="zh-CN")
+    en: str
+
+
+class ReasonOut(BaseModel):
+    code: str = Field(examples=["PAYEE_POLICE_LIST"])
+    typology: str = Field(examples=["mule_account"])
+    typology_label: LocalizedText
+    severity: Literal["low", "medium", "high", "critical"]
+    source: Literal["police_list", "peer_bank", "internal_report", "rule", "history"]
+    score: int
+    message: LocalizedText
+
+
+class QuestionOut(BaseModel):
+    id: str
+    text: LocalizedText
+
+
+class PayeeNameCheckOut(BaseModel):
+    outcome: Literal["match", "close_match", "no_match", "unavailable"]
+    name_on_record: str | None = Field(
+        default=None, description="Only for close_match, as Confirmation of Payee shows it"
+    )
+
+
+class ScreeningResponse(BaseModel):
+    screening_id: str
+    decision: Literal["allow", "warn", "hold", "block"]
+    score: int = Field(ge=0, le=100)
+    reasons: list[ReasonOut]
+    payee_name_check: PayeeNameCheckOut
+    questions: list[QuestionOut]
+    required_actions: list[str]
+    allowed_actions: list[str]
+    rules_version: str
+    created_at: str
+    expires_at: str
+
+
+class AckAction(StrEnum):
+    CANCEL = "cancel"
+    PROCEED = "proceed"
+    DELAY_ARRIVAL = "delay_arrival"
+    REFER_POLICE = "refer_police"
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question_id: str = Field(min_length=1, max_length=64)
+    answer: str = Field(min_length=1, max_length=500)
+
+
+class SupervisorApproval(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    approval_token: str = Field(
+        min_length=10,
+        max_length=200,
+        description="Token from POST /v1/sessions with purpose=approval, signed in by the supervisor",
+    )
+
+
+class AcknowledgementRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client_event_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    action: AckAction
+    delay: Literal["2h", "next_day"] | None = None
+    answers: list[Answer] = Field(default_factory=list, max_length=50)
+    note: str = Field(default="", max_length=1000)
+    supervisor_approval: SupervisorApproval | None = None
+
+    @model_validator(mode="after")
+    def _delay_only_with_delay_action(self) -> "AcknowledgementRequest":
+        if self.action is AckAction.DELAY_ARRIVAL and self.delay is None:
+            raise ValueError("delay: required when action is delay_arrival (2h or next_day)")
+        if self.action is not AckAction.DELAY_ARRIVAL and self.delay is not None:
+            raise ValueError("delay: only allowed when action is delay_arrival")
+        return self
+
+
+class AcknowledgementResponse(BaseModel):
+    ack_id: str
+    screening_id: str
+    action: str
+    delay: str | None
+    recorded_at: str
+    final: bool
+
+
+class RiskStatus(StrEnum):
+    POLICE_LISTED = "police_listed"
+    REPORTED = "reported"
+    NO_RECORD = "no_record"
+
+
+class AccountRiskResponse(BaseModel):
+    account: str = Field(description="Masked: only the last four digits are shown")
+    status: RiskStatus
+    advice: LocalizedText
+
+
+class ReportRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    account_number: AccountNumber
+    account_name: str = Field(default="", max_length=100)
+    bank: str = Field(default="", max_length=100)
+    typology: str = Field(min_length=1, max_length=40)
+    description: str = Field(min_length=5, max_length=2000)
+
+
+class ReportResponse(BaseModel):
+    report_id: str
+    account: str
+    recorded_at: str
+
+
+class SessionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    teller_id: str = Field(min_length=1, max_length=32)
+    password: str = Field(min_length=1, max_length=200)
+    purpose: Literal["session", "approval"] = "session"
+
+
+class TellerOut(BaseModel):
+    teller_id: str
+    display_name: str
+    role: Literal["teller", "supervisor"]
+    branch_id: str
+
+
+class SessionResponse(BaseModel):
+    token: str
+    purpose: Literal["session", "approval"]
+    expires_at: str
+    teller: TellerOut
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok"]
+    version: str
+    database: Literal["ok"]
+    rules_version: str
+    terminal_id: str

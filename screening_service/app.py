@@ -1,0 +1,258 @@
+"""The HTTP API v1 (FastAPI): routes, authentication headers and RFC 9457 problem responses."""
+
+import logging
+import re
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Header, Request, Security
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from screening_service import __version__
+from screening_service.acknowledgements import acknowledge
+from screening_service.api_models import (
+    AccountRiskResponse,
+    AcknowledgementRequest,
+    AcknowledgementResponse,
+    HealthResponse,
+    Problem,
+    ReportRequest,
+    ReportResponse,
+    ScreeningRequest,
+    ScreeningResponse,
+    SessionRequest,
+    SessionResponse,
+)
+from screening_service.auth import (
+    TellerSession,
+    Terminal,
+    authenticate_teller,
+    authenticate_terminal,
+    sign_in,
+    sign_out,
+)
+from screening_service.context import ServiceContext
+from screening_service.idempotency import StoredResponse, check_key
+from screening_service.lists import account_risk, report_account
+from screening_service.problems import ProblemError
+from screening_service.screening import screen
+from screening_service.settings import ServiceSettings
+from screening_service.timeutil import iso
+
+log = logging.getLogger("screening_service.api")
+
+PROBLEM_JSON = "application/problem+json"
+_terminal_key = APIKeyHeader(
+    name="X-Terminal-Key", auto_error=False, description="The terminal's API key, issued by IT"
+)
+_teller_token = HTTPBearer(auto_error=False, description="A teller session token from POST /v1/sessions")
+
+TerminalKey = Annotated[str | None, Security(_terminal_key)]
+TellerToken = Annotated[HTTPAuthorizationCredentials | None, Security(_teller_token)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Unique per request, the same on its retries (8-100 characters)",
+    ),
+]
+
+_PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": description}
+    for status, description in (
+        (400, "Bad header"),
+        (401, "Terminal key or teller session missing or invalid"),
+        (403, "Not allowed for this terminal or teller"),
+        (409, "Conflicts with the screening's rules or an earlier request"),
+        (422, "Invalid fields; `errors` names each one"),
+        (503, "Database unavailable; retry"),
+    )
+}
+
+
+def problem_response(problem: ProblemError) -> JSONResponse:
+    return JSONResponse(
+        problem.body(), status_code=problem.status, media_type=PROBLEM_JSON, headers=problem.headers
+    )
+
+
+def stored_response(stored: StoredResponse) -> JSONResponse:
+    return JSONResponse(stored.body, status_code=stored.status_code)
+
+
+_VALUE_ERROR = re.compile(r"^(?:Value error, )?(?:(?P<field>[a-z_]+): )?(?P<message>.*)$", re.S)
+
+
+def _field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
+    named = []
+    for error in errors:
+        location = [part for part in error.get("loc", ()) if part != "body"]
+        match = _VALUE_ERROR.match(str(error.get("msg", "invalid")))
+        assert match is not None
+        message = match["message"]
+        if match["field"]:
+            location.append(match["field"])
+        if error.get("type") == "json_invalid":
+            location, message = [], "is not valid JSON"
+        path = ""
+        for part in location:
+            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        named.append({"field": path or "body", "message": message})
+    return named
+
+
+def create_app(ctx: ServiceContext) -> FastAPI:
+    app = FastAPI(
+        title="CounterGuard screening service",
+        version=__version__,
+        description="Fraud screening for remittances keyed at bank counters. See docs/api.md.",
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+
+    @app.exception_handler(ProblemError)
+    async def _problem(_request: Request, problem: ProblemError) -> JSONResponse:
+        return problem_response(problem)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = _field_errors(error.errors())
+        detail = "; ".join(f"{item['field']}: {item['message']}" for item in errors)
+        return problem_response(ProblemError(422, "validation", "Request has invalid fields", detail, errors))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        return problem_response(ProblemError(error.status_code, "http", str(error.detail), str(error.detail)))
+
+    @app.exception_handler(DBAPIError)
+    async def _database(_request: Request, error: DBAPIError) -> JSONResponse:
+        log.error("database error: %s", error.__class__.__name__, exc_info=error)
+        return problem_response(
+            ProblemError(
+                503,
+                "database-unavailable",
+                "Database unavailable",
+                "The screening database did not answer; retry shortly.",
+                headers={"Retry-After": "2"},
+            )
+        )
+
+    def terminal(key: str | None) -> Terminal:
+        return authenticate_terminal(ctx, key)
+
+    def teller(key: str | None, token: HTTPAuthorizationCredentials | None) -> tuple[Terminal, TellerSession]:
+        at = terminal(key)
+        return at, authenticate_teller(ctx, at, token.credentials if token else None)
+
+    @app.get("/healthz", include_in_schema=False)
+    def liveness() -> dict[str, str]:
+        # For load balancers: says only that the process answers.
+        return {"status": "ok"}
+
+    @app.get("/v1/health", response_model=HealthResponse, responses=_PROBLEM_RESPONSES)
+    def health(key: TerminalKey) -> dict[str, str]:
+        """Checks the terminal key and the database; for the client's connectivity indicator."""
+        at = terminal(key)
+        with ctx.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return {
+            "status": "ok",
+            "version": __version__,
+            "database": "ok",
+            "rules_version": ctx.rules.version,
+            "terminal_id": at.terminal_id,
+        }
+
+    @app.post(
+        "/v1/sessions",
+        status_code=201,
+        response_model=SessionResponse,
+        responses={**_PROBLEM_RESPONSES, 423: {"model": Problem, "description": "Teller locked"}},
+    )
+    def create_session(body: SessionRequest, key: TerminalKey) -> JSONResponse:
+        """Teller sign-in, or a supervisor's one-shot approval (purpose=approval)."""
+        result = sign_in(ctx, terminal(key), body)
+        session = result.teller
+        return JSONResponse(
+            {
+                "token": result.token,
+                "purpose": body.purpose,
+                "expires_at": iso(result.expires_at),
+                "teller": {
+                    "teller_id": session.teller_id,
+                    "display_name": session.display_name,
+                    "role": session.role,
+                    "branch_id": session.branch_id,
+                },
+            },
+            status_code=201,
+        )
+
+    @app.delete("/v1/sessions/current", status_code=204, responses=_PROBLEM_RESPONSES)
+    def delete_session(key: TerminalKey, token: TellerToken) -> Response:
+        """Sign the teller out; the token stops working on every instance."""
+        _, session = teller(key, token)
+        sign_out(ctx, session)
+        return Response(status_code=204)
+
+    @app.post(
+        "/v1/screenings",
+        status_code=201,
+        response_model=ScreeningResponse,
+        responses=_PROBLEM_RESPONSES,
+    )
+    def create_screening(
+        body: ScreeningRequest,
+        key: TerminalKey,
+        token: TellerToken,
+        idempotency_key: IdempotencyKey,
+    ) -> JSONResponse:
+        """Screen one remittance keyed at a counter."""
+        at, session = teller(key, token)
+        checked_key = check_key(idempotency_key, required=True)
+        assert checked_key is not None
+        return stored_response(screen(ctx, at, session, body, checked_key))
+
+    @app.post(
+        "/v1/screenings/{screening_id}/acknowledgements",
+        status_code=201,
+        response_model=AcknowledgementResponse,
+        responses=_PROBLEM_RESPONSES,
+    )
+    def create_acknowledgement(
+        screening_id: str, body: AcknowledgementRequest, key: TerminalKey, token: TellerToken
+    ) -> JSONResponse:
+        """Record the teller's outcome; the same client_event_id again returns the same record."""
+        at, session = teller(key, token)
+        return stored_response(acknowledge(ctx, at, session, screening_id, body))
+
+    @app.get(
+        "/v1/accounts/{account_number}/risk",
+        response_model=AccountRiskResponse,
+        responses={**_PROBLEM_RESPONSES, 429: {"model": Problem, "description": "Rate limited"}},
+    )
+    def get_account_risk(account_number: str, key: TerminalKey) -> AccountRiskResponse:
+        """Public payee-account check for lobby kiosks: no personal data, rate-limited per terminal."""
+        return account_risk(ctx, terminal(key), account_number)
+
+    @app.post("/v1/reports", status_code=201, response_model=ReportResponse, responses=_PROBLEM_RESPONSES)
+    def create_report(
+        body: ReportRequest, key: TerminalKey, token: TellerToken, idempotency_key: IdempotencyKey
+    ) -> JSONResponse:
+        """A teller reports a suspicious account; it is listed with source `internal`."""
+        at, session = teller(key, token)
+        checked_key = check_key(idempotency_key, required=False)
+        return stored_response(report_account(ctx, at, session, body, checked_key))
+
+    return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """Factory for uvicorn worker processes; `serve` hands the settings over in the environment."""
+    return create_app(ServiceContext.open(ServiceSettings.from_environment()))

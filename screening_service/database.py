@@ -1,0 +1,144 @@
+"""Engine creation and schema migration for SQLite (embedded, pilots) and PostgreSQL (production)."""
+
+import logging
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import platformdirs
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import IntegrityError
+
+from screening_service.schema import service_settings
+
+log = logging.getLogger("screening_service.database")
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# An arbitrary constant: every instance that migrates takes the same PostgreSQL advisory lock,
+# so two instances started together do not both run the same migration.
+_MIGRATION_LOCK_ID = 0x43475244
+_WRITE_OPTION = "counterguard_write"
+
+
+def data_dir() -> Path:
+    """The folder for the embedded database; `COUNTERGUARD_DATA_DIR` moves it (tests, portable installs)."""
+    override = os.environ.get("COUNTERGUARD_DATA_DIR")
+    folder = Path(override) if override else Path(platformdirs.user_data_dir("CounterGuard", False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{data_dir() / 'screening.db'}"
+
+
+def normalise_url(url: str) -> str:
+    """Accept the plain `postgresql://` form IT will type and use the psycopg 3 driver for it."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_engine(url: str) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            # WAL lets readers run beside the single writer; NORMAL is durable across
+            # application crashes, which is what a counter-side pilot needs.
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+            # We issue BEGIN ourselves (below) instead of the sqlite3 module's implicit one.
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection: Connection) -> None:
+            # A deferred transaction that reads and then writes fails at once with
+            # SQLITE_BUSY when another writer got in between; IMMEDIATE waits its turn.
+            immediate = connection.get_execution_options().get(_WRITE_OPTION, False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that will write: on SQLite it takes the write lock up front."""
+    with engine.connect() as connection:
+        connection.execution_options(**{_WRITE_OPTION: True})
+        with connection.begin():
+            yield connection
+
+
+def _alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision; safe to run from several instances at once."""
+    with write_transaction(engine) as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+        command.upgrade(_alembic_config(connection), "head")
+    _ensure_setting(engine, "customer_key_pepper", secrets.token_hex(32))
+    log.info("database schema at revision %s", head_revision())
+
+
+def _ensure_setting(engine: Engine, name: str, value: str) -> None:
+    try:
+        with write_transaction(engine) as connection:
+            found = connection.execute(
+                select(service_settings.c.value).where(service_settings.c.name == name)
+            ).first()
+            if found is None:
+                connection.execute(service_settings.insert().values(name=name, value=value))
+    except IntegrityError:
+        pass  # another instance wrote it first; theirs is the one every instance uses
+
+
+def read_setting(engine: Engine, name: str) -> str:
+    with engine.connect() as connection:
+        value = connection.execute(
+            select(service_settings.c.value).where(service_settings.c.name == name)
+        ).scalar_one()
+    return str(value)
+
+
+def require_current_schema(engine: Engine) -> None:
+    current = current_revision(engine)
+    if current != head_revision():
+        raise RuntimeError(
+            f"database schema is at revision {current or 'none'}, this service needs "
+            f"{head_revision()}: run `python -m screening_service migrate --database URL` first"
+        )

@@ -1,0 +1,91 @@
+"""Idempotency-Key records: the same key and body replays the stored answer; another body is a 409."""
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from screening_service.problems import ProblemError, conflict
+from screening_service.schema import idempotency_records
+from screening_service.timeutil import utc_now
+
+_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status_code: int
+    body: dict[str, Any]
+
+
+def request_fingerprint(payload: Any) -> str:
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_key(key: str | None, required: bool) -> str | None:
+    if key is None:
+        if required:
+            raise ProblemError(
+                400,
+                "idempotency-key-missing",
+                "Idempotency-Key header missing",
+                "Send an Idempotency-Key header (8-100 letters, digits, '-', '_', '.', ':'), "
+                "the same on every retry of this request.",
+                [{"field": "header.Idempotency-Key", "message": "required"}],
+            )
+        return None
+    if not _KEY.match(key):
+        raise ProblemError(
+            400,
+            "idempotency-key-invalid",
+            "Idempotency-Key header invalid",
+            "Idempotency-Key must be 8-100 letters, digits, '-', '_', '.' or ':'.",
+            [{"field": "header.Idempotency-Key", "message": "8-100 letters, digits, - _ . :"}],
+        )
+    return key
+
+
+def replay(
+    connection: Connection, terminal_id: str, key: str, endpoint: str, fingerprint: str
+) -> StoredResponse | None:
+    row = connection.execute(
+        select(idempotency_records).where(
+            idempotency_records.c.terminal_id == terminal_id,
+            idempotency_records.c.idempotency_key == key,
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.endpoint != endpoint or row.request_hash != fingerprint:
+        raise conflict(
+            "idempotency-key-reused",
+            "This Idempotency-Key was already used with a different request; "
+            "use a new key for a new request.",
+        )
+    return StoredResponse(row.status_code, json.loads(row.response_json))
+
+
+def remember(
+    connection: Connection,
+    terminal_id: str,
+    key: str,
+    endpoint: str,
+    fingerprint: str,
+    stored: StoredResponse,
+) -> None:
+    connection.execute(
+        idempotency_records.insert().values(
+            terminal_id=terminal_id,
+            idempotency_key=key,
+            endpoint=endpoint,
+            request_hash=fingerprint,
+            status_code=stored.status_code,
+            response_json=json.dumps(stored.body, ensure_ascii=False),
+            created_at=utc_now(),
+        )
+    )

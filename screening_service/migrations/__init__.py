@@ -1,0 +1,1 @@
+"""Alembic migrations of the screening service's schema."""

@@ -1,0 +1,241 @@
+"""POST /v1/screenings: gather the facts of a remittance, run the rules, store and answer."""
+
+import json
+import logging
+import secrets
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from screening_service.api_models import ScreeningRequest
+from screening_service.auth import TellerSession, Terminal
+from screening_service.context import ServiceContext
+from screening_service.database import write_transaction
+from screening_service.idempotency import StoredResponse, remember, replay, request_fingerprint
+from screening_service.names import check_name
+from screening_service.problems import invalid_field
+from screening_service.rules import (
+    LANGUAGES,
+    Decision,
+    Listing,
+    Outcome,
+    PastScreening,
+    RuleSet,
+    ScreeningFacts,
+)
+from screening_service.schema import account_directory, listed_accounts, screenings
+from screening_service.security import customer_key, mask_tail
+from screening_service.timeutil import iso, utc_now
+
+log = logging.getLogger("screening_service.screening")
+
+ENDPOINT = "screenings"
+HISTORY_LIMIT = 500
+
+# What the teller must do, and may do, for each decision. "proceed" never exists for block.
+REQUIRED_ACTIONS: dict[Decision, list[str]] = {
+    Decision.ALLOW: [],
+    Decision.WARN: ["acknowledge", "ask_questions", "note_to_proceed"],
+    Decision.HOLD: ["acknowledge", "ask_questions", "note_to_proceed", "supervisor_approval"],
+    Decision.BLOCK: ["acknowledge"],
+}
+ALLOWED_ACTIONS: dict[Decision, list[str]] = {
+    Decision.ALLOW: ["proceed", "delay_arrival", "cancel"],
+    Decision.WARN: ["cancel", "delay_arrival", "refer_police", "proceed"],
+    Decision.HOLD: ["cancel", "delay_arrival", "refer_police", "proceed"],
+    Decision.BLOCK: ["cancel", "refer_police"],
+}
+
+
+def age_on(birth_date: date, day: date) -> int:
+    had_birthday = (day.month, day.day) >= (birth_date.month, birth_date.day)
+    return day.year - birth_date.year - (0 if had_birthday else 1)
+
+
+def screen(
+    ctx: ServiceContext,
+    terminal: Terminal,
+    teller: TellerSession,
+    request: ScreeningRequest,
+    idempotency_key: str,
+) -> StoredResponse:
+    if request.branch_id != terminal.branch_id:
+        raise invalid_field(
+            "branch_id",
+            f"is {request.branch_id}, but this terminal belongs to branch {terminal.branch_id}; "
+            "check the client's branch setting",
+        )
+    fingerprint = request_fingerprint(request.model_dump(mode="json"))
+    try:
+        with write_transaction(ctx.engine) as connection:
+            stored = replay(connection, terminal.terminal_id, idempotency_key, ENDPOINT, fingerprint)
+            if stored is not None:
+                return stored
+            stored = _screen_new(connection, ctx, terminal, teller, request)
+            remember(connection, terminal.terminal_id, idempotency_key, ENDPOINT, fingerprint, stored)
+            return stored
+    except IntegrityError:
+        # A retry of the same request committed first (perhaps on another instance).
+        with ctx.engine.connect() as connection:
+            stored = replay(connection, terminal.terminal_id, idempotency_key, ENDPOINT, fingerprint)
+        if stored is None:
+            raise
+        return stored
+
+
+def _screen_new(
+    connection: Connection,
+    ctx: ServiceContext,
+    terminal: Terminal,
+    teller: TellerSession,
+    request: ScreeningRequest,
+) -> StoredResponse:
+    now = utc_now()
+    customer = customer_key(ctx.customer_pepper, request.customer.id_type, request.customer.id_number)
+    facts = gather_facts(connection, ctx.rules, request, customer, now)
+    outcome = ctx.rules.evaluate(facts)
+    screening_id = f"scr_{secrets.token_hex(12)}"
+    expires_at = now + timedelta(minutes=ctx.rules.valid_minutes)
+    body = response_body(ctx.rules, screening_id, outcome, facts, now, expires_at)
+    connection.execute(
+        screenings.insert().values(
+            screening_id=screening_id,
+            created_at=now,
+            expires_at=expires_at,
+            terminal_id=terminal.terminal_id,
+            branch_id=terminal.branch_id,
+            teller_id=teller.teller_id,
+            customer_key=customer,
+            customer_id_masked=mask_tail(request.customer.id_number),
+            payer_account=request.payer_account,
+            payee_account=request.payee_account,
+            payee_name=request.payee_name,
+            payee_bank=request.payee_bank,
+            amount=Decimal(request.amount),
+            currency=request.currency,
+            arrival_mode=request.arrival_mode.value,
+            decision=outcome.decision.label,
+            score=outcome.score,
+            new_payee=facts.new_payee,
+            face_outcome=request.face_verification.outcome.value,
+            response_json=json.dumps(body, ensure_ascii=False),
+        )
+    )
+    log.info(
+        "screening %s payee %s: %s (%d) %s",
+        screening_id,
+        mask_tail(request.payee_account),
+        outcome.decision.label,
+        outcome.score,
+        ",".join(reason.code for reason in outcome.reasons) or "-",
+    )
+    return StoredResponse(201, body)
+
+
+def gather_facts(
+    connection: Connection,
+    rules: RuleSet,
+    request: ScreeningRequest,
+    customer: str,
+    now: datetime,
+) -> ScreeningFacts:
+    listings = tuple(
+        Listing(row.source, row.typology)
+        for row in connection.execute(
+            select(listed_accounts.c.source, listed_accounts.c.typology).where(
+                listed_accounts.c.account_number == request.payee_account
+            )
+        )
+    )
+    name_on_record = connection.execute(
+        select(account_directory.c.holder_name).where(
+            account_directory.c.account_number == request.payee_account
+        )
+    ).scalar_one_or_none()
+    known_payee = connection.execute(
+        select(
+            exists().where(
+                and_(
+                    screenings.c.customer_key == customer,
+                    screenings.c.payee_account == request.payee_account,
+                    screenings.c.final_action == "proceed",
+                )
+            )
+        )
+    ).scalar_one()
+    since = now - timedelta(hours=rules.history_hours)
+    history = tuple(
+        PastScreening(row.created_at, Decision.parse(row.decision), row.payee_account, row.new_payee)
+        for row in connection.execute(
+            select(
+                screenings.c.created_at,
+                screenings.c.decision,
+                screenings.c.payee_account,
+                screenings.c.new_payee,
+            )
+            .where(screenings.c.customer_key == customer, screenings.c.created_at >= since)
+            .order_by(screenings.c.created_at.desc())
+            .limit(HISTORY_LIMIT)
+        )
+    )
+    return ScreeningFacts(
+        now=now,
+        payee_account=request.payee_account,
+        listings=listings,
+        name_check=check_name(request.payee_name, name_on_record),
+        amount=Decimal(request.amount),
+        currency=request.currency,
+        customer_age=age_on(request.customer.birth_date, now.date()),
+        new_payee=not known_payee,
+        purpose=request.purpose,
+        history=history,
+        face_outcome=request.face_verification.outcome.value,
+        liveness=request.face_verification.liveness.value,
+    )
+
+
+def _localized(texts: Any) -> dict[str, str]:
+    return {lang: texts[lang] for lang in LANGUAGES}
+
+
+def response_body(
+    rules: RuleSet,
+    screening_id: str,
+    outcome: Outcome,
+    facts: ScreeningFacts,
+    now: datetime,
+    expires_at: datetime,
+) -> dict[str, Any]:
+    return {
+        "screening_id": screening_id,
+        "decision": outcome.decision.label,
+        "score": outcome.score,
+        "reasons": [
+            {
+                "code": reason.code,
+                "typology": reason.typology,
+                "typology_label": {lang: rules.typology_label(reason.typology, lang) for lang in LANGUAGES},
+                "severity": reason.severity,
+                "source": reason.source,
+                "score": reason.score,
+                "message": _localized(reason.message),
+            }
+            for reason in outcome.reasons
+        ],
+        "payee_name_check": {
+            "outcome": facts.name_check.outcome.value,
+            "name_on_record": facts.name_check.name_on_record,
+        },
+        "questions": [
+            {"id": question.id, "text": _localized(question.text)} for question in outcome.questions
+        ],
+        "required_actions": REQUIRED_ACTIONS[outcome.decision],
+        "allowed_actions": ALLOWED_ACTIONS[outcome.decision],
+        "rules_version": rules.version,
+        "created_at": iso(now),
+        "expires_at": iso(expires_at),
+    }

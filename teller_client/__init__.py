@@ -1,0 +1,1 @@
+"""CounterGuard teller client core: configuration, service client, validation, workflow (no QtWidgets)."""
