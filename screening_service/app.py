@@ -211,7 +211,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         body: ScreeningRequest,
         key: TerminalKey,
         token: TellerToken,
-        idempotency_key: IdempotencyKey,
+        idempotency_key: IdempotencyKey = None,
     ) -> JSONResponse:
         """Screen one remittance keyed at a counter."""
         at, session = teller(key, token)
@@ -243,7 +243,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
 
     @app.post("/v1/reports", status_code=201, response_model=ReportResponse, responses=_PROBLEM_RESPONSES)
     def create_report(
-        body: ReportRequest, key: TerminalKey, token: TellerToken, idempotency_key: IdempotencyKey
+        body: ReportRequest, key: TerminalKey, token: TellerToken, idempotency_key: IdempotencyKey = None
     ) -> JSONResponse:
         """A teller reports a suspicious account; it is listed with source `internal`."""
         at, session = teller(key, token)

@@ -20,6 +20,16 @@ log = logging.getLogger("screening_service.cli")
 DEFAULT_PORT = 8470
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be 1 or more")
+    return value
+
+
 def _add_database(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--database",
@@ -39,9 +49,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="run the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
-    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument("--port", type=_positive_int, default=DEFAULT_PORT)
+    serve.add_argument("--workers", type=_positive_int, default=1, help="worker processes (default 1)")
     serve.add_argument("--rules", type=Path, default=DEFAULT_RULES_PATH, help="rules TOML file")
+    serve.add_argument(
+        "--lookup-per-minute",
+        type=_positive_int,
+        default=ServiceSettings.lookup_per_minute,
+        help="public account lookups allowed per terminal per minute (default %(default)s)",
+    )
     serve.add_argument(
         "--no-migrate",
         action="store_true",
@@ -109,7 +125,9 @@ def _serve(args: argparse.Namespace, database: str) -> int:
     if not args.no_migrate:
         migrate(engine)
     engine.dispose()
-    settings = ServiceSettings(database_url=database, rules_path=args.rules)
+    settings = ServiceSettings(
+        database_url=database, rules_path=args.rules, lookup_per_minute=args.lookup_per_minute
+    )
     os.environ.update(settings.to_environment())
     print(
         f"CounterGuard screening service {__version__} listening on "
