@@ -8,9 +8,18 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
 from screening_service import __version__
 from screening_service.admin import AdminError, add_teller, issue_terminal_key
-from screening_service.database import default_database_url, make_engine, migrate
+from screening_service.database import (
+    SchemaOutdatedError,
+    default_database_url,
+    make_engine,
+    migrate,
+    require_current_schema,
+)
 from screening_service.demo import DEMO_TELLERS, seed_demo
 from screening_service.lists import import_list
 from screening_service.rules import DEFAULT_RULES_PATH, RulesError, load_rules
@@ -112,8 +121,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         return handlers[args.command](args, database)
-    except (AdminError, RulesError) as error:
+    except (AdminError, RulesError, SchemaOutdatedError) as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except ArgumentError as error:
+        print(f"error: --database {database!r} is not a database URL ({error})", file=sys.stderr)
+        return 2
+    except OperationalError as error:
+        where = make_url(database).render_as_string(hide_password=True)
+        print(f"error: cannot use the database {where}: {error.orig}", file=sys.stderr)
         return 2
 
 
@@ -122,7 +138,9 @@ def _serve(args: argparse.Namespace, database: str) -> int:
 
     load_rules(args.rules)  # a broken rules file stops start-up with its own message
     engine = make_engine(database)
-    if not args.no_migrate:
+    if args.no_migrate:
+        require_current_schema(engine)
+    else:
         migrate(engine)
     engine.dispose()
     settings = ServiceSettings(

@@ -135,10 +135,14 @@ def read_setting(engine: Engine, name: str) -> str:
     return str(value)
 
 
+class SchemaOutdatedError(RuntimeError):
+    """The database is not at the schema revision this code needs."""
+
+
 def require_current_schema(engine: Engine) -> None:
     current = current_revision(engine)
     if current != head_revision():
-        raise RuntimeError(
+        raise SchemaOutdatedError(
             f"database schema is at revision {current or 'none'}, this service needs "
             f"{head_revision()}: run `python -m screening_service migrate --database URL` first"
         )

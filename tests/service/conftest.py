@@ -114,9 +114,7 @@ class Api:
         )
 
     def sign_in(self, teller_id: str, password: str, purpose: str = "session") -> requests.Response:
-        return self.post(
-            "/v1/sessions", {"teller_id": teller_id, "password": password, "purpose": purpose}
-        )
+        return self.post("/v1/sessions", {"teller_id": teller_id, "password": password, "purpose": purpose})
 
     def signed_in(self, teller_id: str = "T1001", password: str = "teller-demo-1") -> "Api":
         response = self.sign_in(teller_id, password)
@@ -172,9 +170,7 @@ def add_test_teller(database_url: str, teller_id: str, role: str = "teller") -> 
 
 
 @pytest.fixture(scope="module")
-def service(
-    module_database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningService]:
+def service(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
     """One service process per test module and database kind, on demo data."""
     seed = seeded(module_database_url)
     process = start_service(module_database_url, tmp_path_factory.mktemp("logs"))

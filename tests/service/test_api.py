@@ -1,7 +1,6 @@
-"""Every endpoint over real HTTP: authentication, sessions, idempotency, acknowledgements, lookups, reports."""
+"""Every endpoint over real HTTP: authentication, sessions, idempotency, acknowledgements, lookups."""
 
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -256,11 +255,6 @@ def test_unknown_route_is_a_problem_document(service: RunningService) -> None:
 
 
 # ---------------------------------------------------------------- acknowledgements
-
-
-@pytest.fixture
-def fresh_teller(service: RunningService) -> Iterator[Api]:
-    yield service.teller()
 
 
 def screened(teller: Api, **changes: Any) -> dict[str, Any]:
