@@ -66,9 +66,7 @@ class EmbeddedService:
         listener.bind((self._host, 0))
         listener.listen(128)
         port = listener.getsockname()[1]
-        config = uvicorn.Config(
-            create_app(context), log_config=None, access_log=False, log_level="warning"
-        )
+        config = uvicorn.Config(create_app(context), log_config=None, access_log=False, log_level="warning")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [listener]}, name="embedded-service", daemon=True
