@@ -4,7 +4,7 @@ import re
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -342,3 +342,23 @@ class HealthResponse(BaseModel):
     database: Literal["ok"]
     rules_version: str
     terminal_id: str
+
+
+class AuditRecordRequest(BaseModel):
+    """One record of a counter's hash-chained audit log."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    record_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    sequence: int = Field(ge=1)
+    kind: str = Field(min_length=1, max_length=40)
+    created_at: str = Field(min_length=10, max_length=40)
+    payload: dict[str, Any]
+    prev_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class AuditRecordResponse(BaseModel):
+    record_id: str
+    received_at: str
+    duplicate: bool

@@ -19,6 +19,8 @@ from screening_service.api_models import (
     AccountRiskResponse,
     AcknowledgementRequest,
     AcknowledgementResponse,
+    AuditRecordRequest,
+    AuditRecordResponse,
     HealthResponse,
     Problem,
     ReportRequest,
@@ -28,6 +30,7 @@ from screening_service.api_models import (
     SessionRequest,
     SessionResponse,
 )
+from screening_service.audit_records import store_record
 from screening_service.auth import (
     TellerSession,
     Terminal,
@@ -249,6 +252,22 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         at, session = teller(key, token)
         checked_key = check_key(idempotency_key, required=False)
         return stored_response(report_account(ctx, at, session, body, checked_key))
+
+    @app.post(
+        "/v1/audit-records",
+        status_code=201,
+        response_model=AuditRecordResponse,
+        responses={
+            **_PROBLEM_RESPONSES,
+            200: {"model": AuditRecordResponse, "description": "Already stored"},
+        },
+    )
+    def create_audit_record(
+        body: AuditRecordRequest, key: TerminalKey, idempotency_key: IdempotencyKey = None
+    ) -> JSONResponse:
+        """A counter delivers one decision record from its audit outbox; repeats are stored once."""
+        check_key(idempotency_key, required=False)
+        return stored_response(store_record(ctx, terminal(key), body))
 
     return app
 

@@ -45,13 +45,15 @@ def _token_set(name: str) -> frozenset[str]:
 
 
 def _is_cjk(name: str) -> bool:
-    return all("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in name)
+    return bool(name) and all("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in name)
 
 
 def check_name(entered: str, on_record: str | None) -> NameCheck:
     if on_record is None:
         return NameCheck(NameCheckOutcome.UNAVAILABLE)
     a, b = normalise_name(entered), normalise_name(on_record)
+    if not b:
+        return NameCheck(NameCheckOutcome.UNAVAILABLE)  # a directory entry with no usable name
     if not a:
         return NameCheck(NameCheckOutcome.NO_MATCH)
     if a == b:

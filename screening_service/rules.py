@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from screening_service.names import NameCheck
 
@@ -304,7 +304,7 @@ def parse_rules(data: Mapping[str, Any], origin: str) -> RuleSet:
     thresholds = []
     for key in ("warn_at", "hold_at", "block_at", "valid_minutes"):
         value = decision.get(key)
-        if not isinstance(value, int) or value <= 0:
+        if not _is_whole(value) or value <= 0:
             raise fail(f"[decision].{key}", "must be a whole number above 0")
         thresholds.append(value)
     if not thresholds[0] < thresholds[1] < thresholds[2] <= 100:
@@ -335,6 +335,55 @@ def parse_rules(data: Mapping[str, Any], origin: str) -> RuleSet:
     )
 
 
+def _is_whole(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_params(kind: str, params: Mapping[str, Any], fail: Callable[[str], RulesError]) -> None:
+    """The values of a kind's own keys; a bad one would otherwise fail at screening time."""
+
+    def whole(key: str, minimum: int) -> None:
+        if key in params and (not _is_whole(params[key]) or params[key] < minimum):
+            raise fail(f"{key} must be a whole number of at least {minimum}")
+
+    def labels(key: str, allowed: tuple[str, ...]) -> None:
+        value = params.get(key)
+        if key in params and (
+            not isinstance(value, list) or not value or any(item not in allowed for item in value)
+        ):
+            raise fail(f"{key} must be a non-empty list drawn from: {', '.join(allowed)}")
+
+    whole("hours", 1)
+    whole("count", 2)
+    whole("min_age", 0)
+    labels("decisions", tuple(decision.label for decision in Decision))
+    if kind == "payee_listed" and params["list_source"] not in LIST_SOURCES:
+        raise fail(f"list_source must be one of {', '.join(LIST_SOURCES)}")
+    if kind == "payee_name_check":
+        labels("outcomes", ("match", "close_match", "no_match", "unavailable"))
+    if kind == "face_verification":
+        labels("outcomes", ("match", "no_match", "inconclusive", "not_performed", "declined"))
+        labels("liveness", ("passed", "failed", "not_performed"))
+    if kind == "purpose_phrases":
+        phrases = params["phrases"]
+        if (
+            not isinstance(phrases, list)
+            or not phrases
+            or not all(isinstance(phrase, str) and phrase.strip() for phrase in phrases)
+        ):
+            raise fail("phrases must be a non-empty list of non-blank texts")
+    if kind == "new_payee_large_elderly":
+        amounts = params["large_amount"]
+        if not isinstance(amounts, dict):
+            raise fail('large_amount must be a table of currency = "amount"')
+        for currency, amount in amounts.items():
+            try:
+                if not isinstance(amount, str) or Decimal(amount) <= 0:
+                    raise InvalidOperation
+            except InvalidOperation:
+                raise fail(f"large_amount.{currency} must be a positive decimal string") from None
+
+
 def _parse_rule(
     raw: Mapping[str, Any],
     typologies: Mapping[str, Any],
@@ -350,17 +399,10 @@ def _parse_rule(
     for key in _REQUIRED_PARAMS[kind]:
         if key not in params:
             raise fail(f"kind {kind} needs the key {key!r}")
-    if kind == "payee_listed" and params["list_source"] not in LIST_SOURCES:
-        raise fail(f"list_source must be one of {', '.join(LIST_SOURCES)}")
-    if kind == "new_payee_large_elderly":
-        for currency, amount in params["large_amount"].items():
-            try:
-                Decimal(amount)
-            except (InvalidOperation, TypeError) as error:
-                raise fail(f"large_amount.{currency} must be a decimal string") from error
+    _check_params(kind, params, fail)
     if raw["typology"] not in typologies:
         raise fail(f"typology {raw['typology']!r} is not defined under [typologies]")
-    if not isinstance(raw["score"], int) or not 0 <= raw["score"] <= 100:
+    if not _is_whole(raw["score"]) or not 0 <= raw["score"] <= 100:
         raise fail("score must be a whole number from 0 to 100")
     try:
         min_decision = Decision.parse(str(raw["min_decision"]))
@@ -374,11 +416,17 @@ def _parse_rule(
     if not isinstance(message, dict) or any(lang not in message for lang in LANGUAGES):
         raise fail("message needs zh-CN and en texts")
     for lang in LANGUAGES:
-        used = {name for _, name, _, _ in string.Formatter().parse(message[lang]) if name}
-        unknown = used - _PLACEHOLDERS[kind]
+        try:
+            used = [name for _, name, _, _ in string.Formatter().parse(message[lang]) if name is not None]
+        except ValueError as error:
+            raise fail(
+                f"message.{lang} is not a valid template ({error}); write braces as {{{{ }}}}"
+            ) from None
+        unknown = set(used) - _PLACEHOLDERS[kind]
         if unknown:
             allowed = ", ".join(sorted(_PLACEHOLDERS[kind])) or "none"
-            raise fail(f"message.{lang} uses {{{', '.join(sorted(unknown))}}}; kind {kind} offers: {allowed}")
+            shown = ", ".join(sorted(f"{{{name}}}" for name in unknown))
+            raise fail(f"message.{lang} uses {shown}; kind {kind} offers: {allowed}")
     questions = []
     for number, question in enumerate(raw.get("questions", []), 1):
         if "id" not in question or any(lang not in question for lang in LANGUAGES):

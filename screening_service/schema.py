@@ -197,3 +197,18 @@ service_settings = Table(
     Column("name", String(40), primary_key=True),
     Column("value", String(200), nullable=False),
 )
+
+# Decision records delivered by the counters' audit outboxes; one row per (terminal, record).
+audit_records = Table(
+    "audit_records",
+    metadata,
+    Column("terminal_id", String(32), primary_key=True),
+    Column("record_id", String(64), primary_key=True),
+    Column("sequence", Integer, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("payload_json", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("record_hash", String(64), nullable=False),
+)

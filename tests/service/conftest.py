@@ -1,6 +1,7 @@
 """Fixtures that run the screening service as a real process on a free loopback port."""
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -212,11 +213,18 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def new_resident_id(year: int, month: int, day: int) -> str:
-    """A valid, unique 18-digit resident ID with that birth date (a new customer each call)."""
-    serial = uuid.uuid4().int % 1000
-    body = f"110105{year:04d}{month:02d}{day:02d}{serial:03d}"
+    """A valid 18-digit resident ID with that birth date, unique in this test run (a new customer)."""
+    while True:
+        # Region (6 digits) and sequence (3 digits) vary: 10^9 combinations per birth date.
+        body = f"{110000 + secrets.randbelow(900000):06d}{year:04d}{month:02d}{day:02d}{secrets.randbelow(1000):03d}"
+        if body not in _ISSUED_IDS:
+            _ISSUED_IDS.add(body)
+            break
     total = sum(int(digit) * weight for digit, weight in zip(body, _ID_WEIGHTS, strict=True))
     return body + "10X98765432"[total % 11]
+
+
+_ISSUED_IDS: set[str] = set()
 
 
 def customer(year: int = 1981, month: int = 5, day: int = 17) -> dict[str, str]:

@@ -378,7 +378,9 @@ def test_bad_list_source() -> None:
 def test_large_amount_must_be_decimal_strings() -> None:
     data = shipped()
     rule_data(data, "FIRST_LARGE_REMITTANCE_ELDERLY")["large_amount"]["USD"] = "seven thousand"
-    expect_error(data, "rule 5 (FIRST_LARGE_REMITTANCE_ELDERLY)", "large_amount.USD must be a decimal string")
+    expect_error(
+        data, "rule 5 (FIRST_LARGE_REMITTANCE_ELDERLY)", "large_amount.USD must be a positive decimal string"
+    )
 
 
 @pytest.mark.parametrize(
