@@ -216,7 +216,8 @@ def new_resident_id(year: int, month: int, day: int) -> str:
     """A valid 18-digit resident ID with that birth date, unique in this test run (a new customer)."""
     while True:
         # Region (6 digits) and sequence (3 digits) vary: 10^9 combinations per birth date.
-        body = f"{110000 + secrets.randbelow(900000):06d}{year:04d}{month:02d}{day:02d}{secrets.randbelow(1000):03d}"
+        region = 110000 + secrets.randbelow(900000)
+        body = f"{region:06d}{year:04d}{month:02d}{day:02d}{secrets.randbelow(1000):03d}"
         if body not in _ISSUED_IDS:
             _ISSUED_IDS.add(body)
             break
