@@ -1,25 +1,146 @@
-"""CounterGuard entry point. For now it starts the embedded reference screening service and says
-where it listens; the teller GUI is added on top of this (issue 4)."""
+"""CounterGuard's entry point: the teller application, and IT's `enroll` and `audit verify` commands."""
 
+import argparse
+import getpass
 import logging
 import sys
 import threading
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
 
-from screening_service.embedded import EmbeddedService
+from teller_client import credentials, paths
+from teller_client.audit import AuditStore
+from teller_client.logs import setup_logging
+from teller_client.runtime import StartupError, open_runtime
+from teller_client.service_client import ServiceClient, ServiceFailure
+from teller_client.settings import Settings, SettingsError, load_settings, parse_assignments
+
+log = logging.getLogger("counterguard.app")
 
 
-def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    with EmbeddedService() as endpoint:
-        print(f"CounterGuard embedded screening service (DEMO) listening on {endpoint.url}")
-        print(f"  counter terminal key for this run: {endpoint.counter_key}")
-        for teller in endpoint.demo_tellers:
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="main.py", description="CounterGuard (柜面卫士) teller client")
+    parser.add_argument("--service", help="screening service URL (overrides service_url)")
+    parser.add_argument("--kiosk", action="store_true", help="run as a lobby kiosk")
+    parser.add_argument("--lang", choices=["zh-CN", "en"], help="user interface language")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override any setting"
+    )
+    commands = parser.add_subparsers(dest="command")
+    enroll = commands.add_parser("enroll", help="store this terminal's API key in the OS keyring")
+    enroll.add_argument("--service", dest="enroll_service", required=True, help="screening service URL")
+    enroll.add_argument("--key-stdin", action="store_true", help="read the key from standard input")
+    audit = commands.add_parser("audit", help="audit log tools")
+    audit.add_argument("action", choices=["verify"])
+    return parser
+
+
+def command_line_settings(args: argparse.Namespace) -> dict[str, str]:
+    overrides = parse_assignments(args.set)
+    if args.service:
+        overrides["service_url"] = args.service
+    if args.kiosk:
+        overrides["kiosk"] = "true"
+    if args.lang:
+        overrides["language"] = args.lang
+    return overrides
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(command_line_settings(args))
+    except SettingsError as error:
+        print(f"CounterGuard cannot start: {error}", file=sys.stderr)
+        return 2
+    setup_logging(paths.log_dir(), settings.log_level)
+    if args.command == "enroll":
+        return enroll(settings, args.enroll_service, args.key_stdin)
+    if args.command == "audit":
+        return audit_verify()
+    return run_app(settings)
+
+
+def enroll(settings: Settings, service_url: str, key_from_stdin: bool) -> int:
+    try:
+        settings = load_settings({"service_url": service_url})
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    key = sys.stdin.readline().strip() if key_from_stdin else getpass.getpass("terminal key: ").strip()
+    if not key:
+        print("error: no key given; paste the key printed by issue-terminal-key", file=sys.stderr)
+        return 2
+    client = ServiceClient(settings.service_url, key, settings)
+    health = client.health()
+    client.close()
+    if isinstance(health, ServiceFailure):
+        print(f"error: the service did not accept this key: {health.detail}", file=sys.stderr)
+        return 1
+    credentials.store_terminal_key(settings.service_url, key)
+    _save_user_settings({"service_url": settings.service_url, "terminal_id": str(health["terminal_id"])})
+    print(
+        f"enrolled terminal {health['terminal_id']} with {settings.service_url}; key stored in the OS keyring"
+    )
+    return 0
+
+
+def _save_user_settings(values: dict[str, str]) -> None:
+    """Merge into the user's settings file (plain keys only; the key itself never goes here)."""
+    path = paths.user_config_file()
+    current: dict[str, object] = {}
+    if path.exists():
+        current = tomllib.loads(path.read_text(encoding="utf-8"))
+    current.update(values)
+    lines = [f"{key} = {_toml_value(value)}" for key, value in current.items()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    temporary.replace(path)  # never a half-written settings file
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def audit_verify(path: Path | None = None) -> int:
+    store = AuditStore(path or paths.data_dir() / "audit.db")
+    check = store.verify()
+    store.close()
+    if check.ok:
+        print(f"audit chain intact: {check.records_checked} records verified")
+        return 0
+    print(
+        f"audit chain BROKEN at record #{check.first_broken_sequence} ({check.first_broken_record_id}): "
+        f"{check.problem}; {check.records_checked} records before it verified",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def run_app(settings: Settings) -> int:
+    try:
+        runtime = open_runtime(settings)
+    except StartupError as error:
+        print(f"CounterGuard cannot start: {error}", file=sys.stderr)
+        return 2
+    try:
+        marker = " (DEMO)" if runtime.demo else ""
+        print(f"CounterGuard screening service{marker} listening on {runtime.service_url}", flush=True)
+        for teller in runtime.demo_accounts:
             print(f"  demo {teller.role:<10} {teller.teller_id} {teller.name}  password {teller.password}")
-        print("Press Ctrl+C to stop.", flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            print("stopping")
+        print("The teller window arrives with issue 4. Press Ctrl+C to stop.", flush=True)
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("stopping")
+    finally:
+        runtime.close()
     return 0
 
 

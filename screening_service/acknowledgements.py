@@ -36,26 +36,33 @@ def acknowledge(
     fingerprint = request_fingerprint({"screening_id": screening_id, **request.model_dump(mode="json")})
     try:
         with write_transaction(ctx.engine) as connection:
-            stored = _replay(connection, request.client_event_id, fingerprint)
+            stored = _replay(connection, terminal, request.client_event_id, fingerprint)
             if stored is not None:
                 return stored
             return _record(connection, terminal, teller, screening_id, request, fingerprint)
     except IntegrityError:
         with ctx.engine.connect() as connection:
-            stored = _replay(connection, request.client_event_id, fingerprint)
+            stored = _replay(connection, terminal, request.client_event_id, fingerprint)
         if stored is None:
             raise
         return stored
 
 
-def _replay(connection: Connection, client_event_id: str, fingerprint: str) -> StoredResponse | None:
+def _replay(
+    connection: Connection, terminal: Terminal, client_event_id: str, fingerprint: str
+) -> StoredResponse | None:
     row = connection.execute(
-        select(acknowledgements.c.request_hash, acknowledgements.c.response_json).where(
-            acknowledgements.c.client_event_id == client_event_id
-        )
+        select(
+            acknowledgements.c.request_hash,
+            acknowledgements.c.response_json,
+            acknowledgements.c.terminal_id,
+        ).where(acknowledgements.c.client_event_id == client_event_id)
     ).first()
     if row is None:
         return None
+    if row.terminal_id != terminal.terminal_id:
+        # Says nothing about another terminal's events.
+        raise conflict("client-event-reused", "This client_event_id cannot be used; generate a new one.")
     if row.request_hash != fingerprint:
         raise conflict(
             "client-event-reused",
@@ -91,8 +98,12 @@ def _record(
     if action.value not in screened["allowed_actions"]:
         raise conflict(
             f"{action.value.replace('_', '-')}-not-allowed",
-            f"'{action.value}' is not allowed for a '{decision}' decision"
-            + (": a blocked remittance can never proceed." if decision == "block" else "."),
+            f"'{action.value}' is not allowed when the decision is '{decision}'"
+            + (
+                ": a blocked remittance can never proceed."
+                if decision == "block" and action is AckAction.PROCEED
+                else "."
+            ),
         )
     if action not in ALWAYS_RECORDABLE and screening.expires_at <= now:
         raise conflict(

@@ -27,7 +27,7 @@ def normalise_account(value: str) -> str:
 
 AccountNumber = Annotated[
     str,
-    Field(min_length=1, max_length=40, examples=["6222020200112233445"]),
+    Field(min_length=1, max_length=40, examples=["6222020200112233446"]),
     AfterValidator(normalise_account),
 ]
 
@@ -147,8 +147,8 @@ class ScreeningRequest(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "payer_account": "6222020200112233445",
-                    "payee_account": "6228480012345678901",
+                    "payer_account": "6222020200112233446",
+                    "payee_account": "6228480012345678903",
                     "payee_name": "王小明",
                     "payee_bank": "中国农业银行",
                     "amount": "50000.00",

@@ -2,15 +2,17 @@
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Header, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from screening_service import __version__
@@ -42,7 +44,7 @@ from screening_service.auth import (
 from screening_service.context import ServiceContext
 from screening_service.idempotency import StoredResponse, check_key
 from screening_service.lists import account_risk, report_account
-from screening_service.problems import ProblemError
+from screening_service.problems import ProblemError, forbidden
 from screening_service.screening import screen
 from screening_service.settings import ServiceSettings
 from screening_service.timeutil import iso
@@ -109,6 +111,17 @@ def _field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
     return named
 
 
+# Handlers are plain functions, run in a thread pool. Fewer threads than anyio's default 40 spend
+# less time fighting over the GIL; a handler waits for the database at most a few milliseconds.
+HANDLER_THREADS = 8
+
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    anyio.to_thread.current_default_thread_limiter().total_tokens = HANDLER_THREADS
+    yield
+
+
 def create_app(ctx: ServiceContext) -> FastAPI:
     app = FastAPI(
         title="CounterGuard screening service",
@@ -117,6 +130,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         openapi_url="/openapi.json",
         docs_url=None,
         redoc_url=None,
+        lifespan=_lifespan,
     )
 
     @app.exception_handler(ProblemError)
@@ -131,7 +145,22 @@ def create_app(ctx: ServiceContext) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
-        return problem_response(ProblemError(error.status_code, "http", str(error.detail), str(error.detail)))
+        # Keeps Starlette's headers, e.g. Allow on a 405.
+        headers = dict(error.headers or {})
+        detail = str(error.detail)
+        return problem_response(ProblemError(error.status_code, "http", detail, detail, headers=headers))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_request: Request, error: IntegrityError) -> JSONResponse:
+        log.error("integrity error: %s", error.__class__.__name__)
+        return problem_response(
+            ProblemError(
+                409,
+                "concurrent-change",
+                "Concurrent change",
+                "The same data was changed by another request at the same moment; retry.",
+            )
+        )
 
     @app.exception_handler(DBAPIError)
     async def _database(_request: Request, error: DBAPIError) -> JSONResponse:
@@ -151,6 +180,10 @@ def create_app(ctx: ServiceContext) -> FastAPI:
 
     def teller(key: str | None, token: HTTPAuthorizationCredentials | None) -> tuple[Terminal, TellerSession]:
         at = terminal(key)
+        if at.kind != "counter":
+            raise forbidden(
+                f"Terminal {at.terminal_id} is a {at.kind}: teller actions need a counter terminal."
+            )
         return at, authenticate_teller(ctx, at, token.credentials if token else None)
 
     @app.get("/healthz", include_in_schema=False)

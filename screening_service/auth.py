@@ -205,10 +205,16 @@ def consume_approval(connection: Connection, token: str, terminal: Terminal, tel
     """Spend a supervisor's one-shot approval token; returns the supervisor's ID or raises 409."""
     now = utc_now()
     token_hash = sha256_hex(token)
-    row = connection.execute(select(sessions).where(sessions.c.token_hash == token_hash)).first()
+    row = connection.execute(
+        select(sessions, tellers.c.active)
+        .join(tellers, tellers.c.teller_id == sessions.c.teller_id)
+        .where(sessions.c.token_hash == token_hash)
+    ).first()
     problem = None
     if row is None or row.purpose != "approval" or row.role != "supervisor":
         problem = "the approval token is not a supervisor's approval"
+    elif not row.active:
+        problem = "the supervisor's account is disabled"
     elif row.teller_id == teller.teller_id:
         problem = "dual control: the supervisor must be someone other than the teller"
     elif row.terminal_id != terminal.terminal_id:

@@ -1,6 +1,7 @@
 """Command line of the screening service: serve, migrate, import lists, tellers, terminal keys, demo data."""
 
 import argparse
+import dataclasses
 import getpass
 import logging
 import os
@@ -64,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--lookup-per-minute",
         type=_positive_int,
-        default=ServiceSettings.lookup_per_minute,
+        default=int(
+            os.environ.get("COUNTERGUARD_SERVICE_LOOKUP_PER_MINUTE", ServiceSettings.lookup_per_minute)
+        ),
         help="public account lookups allowed per terminal per minute (default %(default)s)",
     )
     serve.add_argument(
@@ -143,8 +146,14 @@ def _serve(args: argparse.Namespace, database: str) -> int:
     else:
         migrate(engine)
     engine.dispose()
-    settings = ServiceSettings(
-        database_url=database, rules_path=args.rules, lookup_per_minute=args.lookup_per_minute
+    # Settings not on the command line (session length, lockout, ...) keep their
+    # COUNTERGUARD_SERVICE_* values; the command line wins where it has an option.
+    os.environ.setdefault("COUNTERGUARD_SERVICE_DATABASE_URL", database)
+    settings = dataclasses.replace(
+        ServiceSettings.from_environment(),
+        database_url=database,
+        rules_path=args.rules,
+        lookup_per_minute=args.lookup_per_minute,
     )
     os.environ.update(settings.to_environment())
     print(

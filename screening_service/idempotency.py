@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
 from screening_service.problems import ProblemError, conflict
@@ -14,6 +14,12 @@ from screening_service.schema import idempotency_records
 from screening_service.timeutil import utc_now
 
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
+# Built once, so SQLAlchemy reuses the compiled statements without rebuilding them per request.
+_FIND = select(idempotency_records).where(
+    idempotency_records.c.terminal_id == bindparam("terminal_id"),
+    idempotency_records.c.idempotency_key == bindparam("key"),
+)
+_INSERT = idempotency_records.insert()
 
 
 @dataclass(frozen=True)
@@ -53,12 +59,7 @@ def check_key(key: str | None, required: bool) -> str | None:
 def replay(
     connection: Connection, terminal_id: str, key: str, endpoint: str, fingerprint: str
 ) -> StoredResponse | None:
-    row = connection.execute(
-        select(idempotency_records).where(
-            idempotency_records.c.terminal_id == terminal_id,
-            idempotency_records.c.idempotency_key == key,
-        )
-    ).first()
+    row = connection.execute(_FIND, {"terminal_id": terminal_id, "key": key}).first()
     if row is None:
         return None
     if row.endpoint != endpoint or row.request_hash != fingerprint:
@@ -79,7 +80,8 @@ def remember(
     stored: StoredResponse,
 ) -> None:
     connection.execute(
-        idempotency_records.insert().values(
+        _INSERT,
+        dict(
             terminal_id=terminal_id,
             idempotency_key=key,
             endpoint=endpoint,
@@ -87,5 +89,5 @@ def remember(
             status_code=stored.status_code,
             response_json=json.dumps(stored.body, ensure_ascii=False),
             created_at=utc_now(),
-        )
+        ),
     )

@@ -45,7 +45,9 @@ def conflict(kind: str, detail: str) -> ProblemError:
 
 
 def unauthorized(detail: str) -> ProblemError:
-    return ProblemError(401, "unauthorized", "Not authenticated", detail)
+    return ProblemError(
+        401, "unauthorized", "Not authenticated", detail, headers={"WWW-Authenticate": "Bearer"}
+    )
 
 
 def forbidden(detail: str) -> ProblemError:

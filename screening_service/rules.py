@@ -310,6 +310,8 @@ def parse_rules(data: Mapping[str, Any], origin: str) -> RuleSet:
     if not thresholds[0] < thresholds[1] < thresholds[2] <= 100:
         raise fail("[decision]", "needs warn_at < hold_at < block_at <= 100")
     typologies = data.get("typologies", {})
+    if not isinstance(typologies, dict):
+        raise fail("[typologies]", "must be a table of name = { zh-CN = ..., en = ... }")
     for name, labels in typologies.items():
         if not isinstance(labels, dict) or any(lang not in labels for lang in LANGUAGES):
             raise fail(f"[typologies].{name}", "needs a label for zh-CN and en")

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import Integer, and_, bindparam, exists, literal, literal_column, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -35,6 +35,42 @@ log = logging.getLogger("screening_service.screening")
 
 ENDPOINT = "screenings"
 HISTORY_LIMIT = 500
+
+# The hot path's statements, built once: SQLAlchemy then reuses their compiled form without
+# walking the statement for its cache key on every request.
+# In one round trip: the payee's name on record, whether the customer has paid this payee before,
+# and the payee's listings (a row per listing; one row with NULL source when it has none).
+_ONE_ROW = select(literal(1).label("one")).subquery("payee")
+_PAYEE_FACTS = select(
+    select(account_directory.c.holder_name)
+    .where(account_directory.c.account_number == bindparam("payee"))
+    .scalar_subquery()
+    .label("name_on_record"),
+    exists()
+    .where(
+        and_(
+            screenings.c.customer_key == bindparam("customer"),
+            screenings.c.payee_account == bindparam("payee"),
+            screenings.c.final_action.in_(("proceed", "delay_arrival")),
+        )
+    )
+    .label("known_payee"),
+    listed_accounts.c.source,
+    listed_accounts.c.typology,
+).select_from(_ONE_ROW.outerjoin(listed_accounts, listed_accounts.c.account_number == bindparam("payee")))
+_HISTORY = (
+    select(
+        screenings.c.created_at,
+        screenings.c.decision,
+        screenings.c.payee_account,
+        screenings.c.new_payee,
+    )
+    .where(screenings.c.customer_key == bindparam("customer"), screenings.c.created_at >= bindparam("since"))
+    .order_by(screenings.c.created_at.desc())
+    # Inline, not a bound parameter: saves SQLAlchemy a post-compile step on every execution.
+    .limit(literal_column(str(HISTORY_LIMIT), Integer))
+)
+_INSERT_SCREENING = screenings.insert()
 
 # What the teller must do, and may do, for each decision. "proceed" never exists for block.
 REQUIRED_ACTIONS: dict[Decision, list[str]] = {
@@ -71,20 +107,29 @@ def screen(
         )
     fingerprint = request_fingerprint(request.model_dump(mode="json"))
     try:
+        # No look-up of the key first: a new key is by far the common case, and a key already
+        # stored makes remember() fail on the primary key, which rolls this screening back.
         with write_transaction(ctx.engine) as connection:
-            stored = replay(connection, terminal.terminal_id, idempotency_key, ENDPOINT, fingerprint)
-            if stored is not None:
-                return stored
             stored = _screen_new(connection, ctx, terminal, teller, request)
             remember(connection, terminal.terminal_id, idempotency_key, ENDPOINT, fingerprint, stored)
-            return stored
     except IntegrityError:
-        # A retry of the same request committed first (perhaps on another instance).
+        # A retry (or a reuse) of a key that is already stored, perhaps by another instance:
+        # answer what was stored, or 409 if the key came with another request.
         with ctx.engine.connect() as connection:
-            stored = replay(connection, terminal.terminal_id, idempotency_key, ENDPOINT, fingerprint)
-        if stored is None:
+            replayed = replay(connection, terminal.terminal_id, idempotency_key, ENDPOINT, fingerprint)
+        if replayed is None:
             raise
-        return stored
+        return replayed
+    body = stored.body
+    log.info(
+        "screening %s payee %s: %s (%d) %s",
+        body["screening_id"],
+        mask_tail(request.payee_account),
+        body["decision"],
+        body["score"],
+        ",".join(reason["code"] for reason in body["reasons"]) or "-",
+    )
+    return stored
 
 
 def _screen_new(
@@ -102,7 +147,8 @@ def _screen_new(
     expires_at = now + timedelta(minutes=ctx.rules.valid_minutes)
     body = response_body(ctx.rules, screening_id, outcome, facts, now, expires_at)
     connection.execute(
-        screenings.insert().values(
+        _INSERT_SCREENING,
+        dict(
             screening_id=screening_id,
             created_at=now,
             expires_at=expires_at,
@@ -123,15 +169,7 @@ def _screen_new(
             new_payee=facts.new_payee,
             face_outcome=request.face_verification.outcome.value,
             response_json=json.dumps(body, ensure_ascii=False),
-        )
-    )
-    log.info(
-        "screening %s payee %s: %s (%d) %s",
-        screening_id,
-        mask_tail(request.payee_account),
-        outcome.decision.label,
-        outcome.score,
-        ",".join(reason.code for reason in outcome.reasons) or "-",
+        ),
     )
     return StoredResponse(201, body)
 
@@ -143,44 +181,14 @@ def gather_facts(
     customer: str,
     now: datetime,
 ) -> ScreeningFacts:
-    listings = tuple(
-        Listing(row.source, row.typology)
-        for row in connection.execute(
-            select(listed_accounts.c.source, listed_accounts.c.typology).where(
-                listed_accounts.c.account_number == request.payee_account
-            )
-        )
-    )
-    name_on_record = connection.execute(
-        select(account_directory.c.holder_name).where(
-            account_directory.c.account_number == request.payee_account
-        )
-    ).scalar_one_or_none()
-    known_payee = connection.execute(
-        select(
-            exists().where(
-                and_(
-                    screenings.c.customer_key == customer,
-                    screenings.c.payee_account == request.payee_account,
-                    screenings.c.final_action == "proceed",
-                )
-            )
-        )
-    ).scalar_one()
+    payee = request.payee_account
+    payee_rows = connection.execute(_PAYEE_FACTS, {"payee": payee, "customer": customer}).all()
+    listings = tuple(Listing(row.source, row.typology) for row in payee_rows if row.source is not None)
+    name_on_record, known_payee = payee_rows[0].name_on_record, bool(payee_rows[0].known_payee)
     since = now - timedelta(hours=rules.history_hours)
     history = tuple(
         PastScreening(row.created_at, Decision.parse(row.decision), row.payee_account, row.new_payee)
-        for row in connection.execute(
-            select(
-                screenings.c.created_at,
-                screenings.c.decision,
-                screenings.c.payee_account,
-                screenings.c.new_payee,
-            )
-            .where(screenings.c.customer_key == customer, screenings.c.created_at >= since)
-            .order_by(screenings.c.created_at.desc())
-            .limit(HISTORY_LIMIT)
-        )
+        for row in connection.execute(_HISTORY, {"customer": customer, "since": since})
     )
     return ScreeningFacts(
         now=now,

@@ -184,8 +184,8 @@ def service(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) 
 def remittance(**changes: Any) -> dict[str, Any]:
     """A clean remittance by a 45-year-old to a payee whose name matches the directory."""
     body: dict[str, Any] = {
-        "payer_account": "6222020200112233445",
-        "payee_account": "6212260200001234567",
+        "payer_account": "6222020200112233446",
+        "payee_account": "6212260200001234562",
         "payee_name": "王小明",
         "payee_bank": "中国工商银行",
         "amount": "3000.00",
@@ -216,7 +216,7 @@ def new_resident_id(year: int, month: int, day: int) -> str:
     """A valid 18-digit resident ID with that birth date, unique in this test run (a new customer)."""
     while True:
         # Region (6 digits) and sequence (3 digits) vary: 10^9 combinations per birth date.
-        region = 110000 + secrets.randbelow(900000)
+        region = 110000 + secrets.randbelow(890000)
         body = f"{region:06d}{year:04d}{month:02d}{day:02d}{secrets.randbelow(1000):03d}"
         if body not in _ISSUED_IDS:
             _ISSUED_IDS.add(body)

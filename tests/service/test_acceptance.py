@@ -22,7 +22,7 @@ def test_demo_seed_then_block_and_allow(database_url: str, tmp_path: Path) -> No
     try:
         teller = Api(service.url, key.group(1)).signed_in()
 
-        blocked = teller.screen(remittance(payee_account="6222000011112222333", payee_name="刘洋"))
+        blocked = teller.screen(remittance(payee_account="6222000011112222337", payee_name="刘洋"))
         assert blocked.status_code == 201, blocked.text
         assert blocked.json()["decision"] == "block"
         police = [r for r in blocked.json()["reasons"] if r["source"] == "police_list"]

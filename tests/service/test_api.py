@@ -22,8 +22,8 @@ from tests.service.conftest import (
     start_service,
 )
 
-POLICE_LISTED = "6222000011112222333"
-PEER_LISTED = "6214830012341234123"
+POLICE_LISTED = "6222000011112222337"
+PEER_LISTED = "6214830012341234120"
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +210,7 @@ BAD_INPUTS = [
     ({"amount": 100}, "amount"),
     ({"amount": "1,000.00"}, "amount"),
     ({"payee_account": "abc"}, "payee_account"),
-    ({"payee_account": "6222020200112233445"}, "payee_account"),
+    ({"payee_account": "6222020200112233446"}, "payee_account"),
     ({"currency": "rmb"}, "currency"),
     ({"arrival_mode": "tomorrow"}, "arrival_mode"),
     ({"payee_name": ""}, "payee_name"),
@@ -426,7 +426,7 @@ def test_expired_screening_cannot_proceed_but_can_be_cancelled(service: RunningS
 
 def test_account_risk_lookup(service: RunningService) -> None:
     kiosk = service.kiosk()
-    expected = {POLICE_LISTED: "police_listed", PEER_LISTED: "reported", "6212260200001234567": "no_record"}
+    expected = {POLICE_LISTED: "police_listed", PEER_LISTED: "reported", "6212260200001234562": "no_record"}
     for account, status in expected.items():
         response = kiosk.get(f"/v1/accounts/{account}/risk")
         assert response.status_code == 200, response.text

@@ -91,7 +91,7 @@ def test_import_with_a_wrong_header_imports_nothing(database_url: str, tmp_path:
 
 def test_imported_police_listing_blocks_a_screening(database_url: str, tmp_path: Path) -> None:
     csv_file = tmp_path / "police.csv"
-    csv_file.write_text(HEADER + "6229990011223344556,某银行,investment,2026-11-20,公安 77\n")
+    csv_file.write_text(HEADER + "6229990011223344555,某银行,investment,2026-11-20,公安 77\n")
     assert cli("import-list", str(csv_file), "--source", "police", "--database", database_url).returncode == 0
     key = cli(
         "issue-terminal-key", "--terminal", "BJ0101-C07", "--branch", "BJ0101", "--database", database_url
@@ -115,7 +115,7 @@ def test_imported_police_listing_blocks_a_screening(database_url: str, tmp_path:
     service = start_service(database_url, tmp_path)
     try:
         teller = Api(service.url, key.stdout.strip()).signed_in("T7001", "a-long-password")
-        response = teller.screen(remittance(payee_account="6229990011223344556", payee_name="某人"))
+        response = teller.screen(remittance(payee_account="6229990011223344555", payee_name="某人"))
         assert response.json()["decision"] == "block"
         assert response.json()["reasons"][0]["typology"] == "investment"
     finally:

@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import requests
+
 from screening_service.embedded import EmbeddedService
 from tests.service.conftest import PROJECT_ROOT, Api, remittance
 
@@ -11,7 +13,7 @@ from tests.service.conftest import PROJECT_ROOT, Api, remittance
 def test_embedded_service_answers_over_http_with_demo_data(isolated_data_dir: Path) -> None:
     with EmbeddedService() as endpoint:
         teller = Api(endpoint.url, endpoint.counter_key).signed_in()
-        blocked = teller.screen(remittance(payee_account="6222000011112222333", payee_name="刘洋"))
+        blocked = teller.screen(remittance(payee_account="6222000011112222337", payee_name="刘洋"))
         assert blocked.json()["decision"] == "block"
         assert Api(endpoint.url, endpoint.kiosk_key).get("/v1/health").status_code == 200
     # The database lives in the data folder (COUNTERGUARD_DATA_DIR), not beside the code.
@@ -41,11 +43,11 @@ def test_main_prints_where_the_service_listens(isolated_data_dir: Path) -> None:
     try:
         assert process.stdout is not None
         first_line = process.stdout.readline()
-        assert "listening on http://127.0.0.1:" in first_line
+        assert "(DEMO) listening on http://127.0.0.1:" in first_line
         url = first_line.rsplit(" ", 1)[-1].strip()
-        key_line = process.stdout.readline()
-        key = key_line.rsplit(" ", 1)[-1].strip()
-        assert Api(url, key).get("/v1/health").status_code == 200
+        assert requests.get(f"{url}/healthz", timeout=5).json() == {"status": "ok"}
+        # The demo sign-ins are shown, since the demo marker says this is not a real service.
+        assert "T1001" in process.stdout.readline()
     finally:
         process.terminate()
         process.wait(timeout=15)

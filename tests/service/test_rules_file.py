@@ -33,7 +33,7 @@ RULES = load_rules()
 SHIPPED = tomllib.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
 ORIGIN = "custom_rules.toml"
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
-PAYEE = "6212260200001234567"
+PAYEE = "6212260200001234562"
 
 SHIPPED_CODES = [
     "PAYEE_POLICE_LIST",

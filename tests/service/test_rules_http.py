@@ -22,10 +22,10 @@ RULES = load_rules()
 RULE = {rule.code: rule for rule in RULES.rules}
 FILE_ORDER = [rule.code for rule in RULES.rules]
 
-POLICE_SAFE_ACCOUNT = "6222000011112222333"  # police list, safe_account; directory name 刘洋
-PEER_LOAN_FEE = "6214830012341234123"  # peer list, loan_fee; directory name 周杰
-INTERNAL_REFUND = "6216610098769876987"  # internal report, refund; not in the directory
-WANG_XIAOMING = "6212260200001234567"  # not listed; directory name 王小明 (remittance()'s default payee)
+POLICE_SAFE_ACCOUNT = "6222000011112222337"  # police list, safe_account; directory name 刘洋
+PEER_LOAN_FEE = "6214830012341234120"  # peer list, loan_fee; directory name 周杰
+INTERNAL_REFUND = "6216610098769876980"  # internal report, refund; not in the directory
+WANG_XIAOMING = "6212260200001234562"  # not listed; directory name 王小明 (remittance()'s default payee)
 
 REQUIRED_ACTIONS = {
     "allow": [],
@@ -203,7 +203,7 @@ def test_police_listed_payee_is_blocked(teller: Api) -> None:
 
 
 def test_police_listed_payee_typed_with_spaces_is_still_blocked(teller: Api) -> None:
-    spaced = "6222 0000 1111 2222 333"
+    spaced = "6222 0000 1111 2222 337"
     body = screen(teller, payee_account=spaced, payee_name="刘洋", customer=person())
     assert codes(body) == ["PAYEE_POLICE_LIST"]
     assert body["decision"] == "block"

@@ -109,7 +109,7 @@ def test_an_approval_can_be_spent_only_once_across_instances(
     approval = teller_a.approval()
     held = [
         teller_a.screen(
-            remittance(customer=customer(), payee_account="6214830012341234123", payee_name="周杰")
+            remittance(customer=customer(), payee_account="6214830012341234120", payee_name="周杰")
         ).json()
         for _ in range(2)
     ]

@@ -1,0 +1,168 @@
+"""The service's answers as typed values; anything that does not match the contract is rejected.
+
+Parsing is strict on purpose: a screening answer that is missing a field or has an unknown
+decision must become "screening unavailable", never something the UI could read as allow.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+DECISIONS = ("allow", "warn", "hold", "block")
+NAME_CHECK_OUTCOMES = ("match", "close_match", "no_match", "unavailable")
+ACTIONS = ("cancel", "proceed", "delay_arrival", "refer_police")
+
+
+class ContractError(ValueError):
+    """The service's answer does not match API v1."""
+
+
+@dataclass(frozen=True)
+class Localized:
+    zh_cn: str
+    en: str
+
+    def text(self, language: str) -> str:
+        return self.zh_cn if language == "zh-CN" else self.en
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    typology: str
+    typology_label: Localized
+    severity: str
+    source: str
+    score: int
+    message: Localized
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    text: Localized
+
+
+@dataclass(frozen=True)
+class NameCheck:
+    outcome: str
+    name_on_record: str | None
+
+
+@dataclass(frozen=True)
+class ScreeningResult:
+    screening_id: str
+    decision: str
+    score: int
+    reasons: tuple[Reason, ...]
+    payee_name_check: NameCheck
+    questions: tuple[Question, ...]
+    required_actions: tuple[str, ...]
+    allowed_actions: tuple[str, ...]
+    expires_at: str
+
+    @property
+    def needs_acknowledgement(self) -> bool:
+        return self.decision != "allow"
+
+
+@dataclass(frozen=True)
+class TellerIdentity:
+    teller_id: str
+    display_name: str
+    role: str
+    branch_id: str
+
+
+@dataclass(frozen=True)
+class SessionGrant:
+    token: str
+    expires_at: str
+    teller: TellerIdentity
+
+
+def _get(data: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
+    if not isinstance(data, Mapping) or key not in data:
+        raise ContractError(f"{where}: missing {key!r}")
+    value = data[key]
+    if kind is int and isinstance(value, bool):
+        raise ContractError(f"{where}.{key}: expected a whole number")
+    if not isinstance(value, kind):
+        raise ContractError(f"{where}.{key}: expected {kind.__name__}, got {type(value).__name__}")
+    return value
+
+
+def _localized(data: Mapping[str, Any], key: str, where: str) -> Localized:
+    texts = _get(data, key, dict, where)
+    return Localized(_get(texts, "zh-CN", str, f"{where}.{key}"), _get(texts, "en", str, f"{where}.{key}"))
+
+
+def _one_of(value: str, allowed: tuple[str, ...], where: str) -> str:
+    if value not in allowed:
+        raise ContractError(f"{where}: {value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def parse_screening(data: Any) -> ScreeningResult:
+    where = "screening"
+    decision = _one_of(_get(data, "decision", str, where), DECISIONS, f"{where}.decision")
+    score = _get(data, "score", int, where)
+    if not 0 <= score <= 100:
+        raise ContractError(f"{where}.score: {score} is outside 0-100")
+    reasons = tuple(
+        Reason(
+            code=_get(item, "code", str, f"{where}.reasons[{n}]"),
+            typology=_get(item, "typology", str, f"{where}.reasons[{n}]"),
+            typology_label=_localized(item, "typology_label", f"{where}.reasons[{n}]"),
+            severity=_get(item, "severity", str, f"{where}.reasons[{n}]"),
+            source=_get(item, "source", str, f"{where}.reasons[{n}]"),
+            score=_get(item, "score", int, f"{where}.reasons[{n}]"),
+            message=_localized(item, "message", f"{where}.reasons[{n}]"),
+        )
+        for n, item in enumerate(_get(data, "reasons", list, where))
+    )
+    if decision != "allow" and not reasons:
+        raise ContractError(f"{where}: a {decision!r} decision without reasons")
+    name = _get(data, "payee_name_check", dict, where)
+    name_check = NameCheck(
+        _one_of(_get(name, "outcome", str, f"{where}.payee_name_check"), NAME_CHECK_OUTCOMES, where),
+        name.get("name_on_record") if isinstance(name.get("name_on_record"), str) else None,
+    )
+    questions = tuple(
+        Question(
+            _get(item, "id", str, f"{where}.questions[{n}]"),
+            _localized(item, "text", f"{where}.questions[{n}]"),
+        )
+        for n, item in enumerate(_get(data, "questions", list, where))
+    )
+    allowed_actions = tuple(
+        _one_of(action, ACTIONS, f"{where}.allowed_actions")
+        for action in _get(data, "allowed_actions", list, where)
+    )
+    if decision == "block" and "proceed" in allowed_actions:
+        raise ContractError(f"{where}: a block that allows proceed")
+    return ScreeningResult(
+        screening_id=_get(data, "screening_id", str, where),
+        decision=decision,
+        score=score,
+        reasons=reasons,
+        payee_name_check=name_check,
+        questions=questions,
+        required_actions=tuple(str(a) for a in _get(data, "required_actions", list, where)),
+        allowed_actions=allowed_actions,
+        expires_at=_get(data, "expires_at", str, where),
+    )
+
+
+def parse_session(data: Any) -> SessionGrant:
+    teller = _get(data, "teller", dict, "session")
+    return SessionGrant(
+        token=_get(data, "token", str, "session"),
+        expires_at=_get(data, "expires_at", str, "session"),
+        teller=TellerIdentity(
+            _get(teller, "teller_id", str, "session.teller"),
+            _get(teller, "display_name", str, "session.teller"),
+            _one_of(_get(teller, "role", str, "session.teller"), ("teller", "supervisor"), "role"),
+            _get(teller, "branch_id", str, "session.teller"),
+        ),
+    )

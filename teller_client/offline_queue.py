@@ -1,0 +1,68 @@
+"""Remittances sent under the supervisor-approved offline procedure, waiting to be screened.
+
+They hold the full screening request (the service needs it), so each is deleted as soon as the
+service has screened it; the audit log keeps only the masked summary and the result.
+"""
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class PendingScreening:
+    idempotency_key: str
+    session_id: str
+    request: dict[str, Any]
+    queued_at: str
+
+
+class OfflineQueue:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS pending (idempotency_key TEXT PRIMARY KEY, session_id TEXT NOT NULL,"
+            " request TEXT NOT NULL, queued_at TEXT NOT NULL)"
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def put(self, idempotency_key: str, session_id: str, request: dict[str, Any]) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR IGNORE INTO pending VALUES (?, ?, ?, ?)",
+                (
+                    idempotency_key,
+                    session_id,
+                    json.dumps(request, ensure_ascii=False),
+                    datetime.now(UTC).isoformat(),
+                ),
+            )
+
+    def pending(self) -> list[PendingScreening]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT idempotency_key, session_id, request, queued_at FROM pending ORDER BY queued_at"
+            ).fetchall()
+        return [
+            PendingScreening(key, session, json.loads(request), queued)
+            for key, session, request, queued in rows
+        ]
+
+    def remove(self, idempotency_key: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM pending WHERE idempotency_key = ?", (idempotency_key,))
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM pending").fetchone()[0])

@@ -1,0 +1,84 @@
+"""Wires the client core together: settings, the service (central or embedded demo), audit, delivery."""
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from teller_client import credentials, paths
+from teller_client.audit import AuditStore
+from teller_client.delivery import DeliveryWorker
+from teller_client.offline_queue import OfflineQueue
+from teller_client.service_client import ServiceClient
+from teller_client.settings import Settings
+
+log = logging.getLogger("counterguard.app")
+
+
+class StartupError(RuntimeError):
+    """The client cannot start; the message says what IT or the teller should do."""
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    service_url: str
+    client: ServiceClient
+    audit: AuditStore
+    offline_queue: OfflineQueue
+    delivery: DeliveryWorker
+    demo: bool
+    demo_accounts: tuple[Any, ...] = ()
+    _embedded: Any = None
+
+    def close(self) -> None:
+        self.delivery.stop()
+        self.client.close()
+        self.audit.close()
+        self.offline_queue.close()
+        if self._embedded is not None:
+            self._embedded.stop()
+
+
+def open_runtime(settings: Settings, start_delivery: bool = True) -> Runtime:
+    embedded = None
+    demo_accounts: tuple[Any, ...] = ()
+    if settings.uses_embedded_service:
+        try:
+            from screening_service.embedded import EmbeddedService
+        except ImportError as error:
+            raise StartupError(
+                "No service_url is configured and the embedded demo service is not installed: "
+                "set service_url in the site configuration file "
+                f"({paths.site_config_file()}) and enroll this terminal."
+            ) from error
+        embedded = EmbeddedService(database_url=f"sqlite:///{paths.data_dir() / 'screening.db'}")
+        endpoint = embedded.start()
+        url, key, demo_accounts = endpoint.url, endpoint.counter_key, endpoint.demo_tellers
+        log.warning("no service_url configured: running on the embedded DEMO service at %s", url)
+    else:
+        url = settings.service_url
+        stored = credentials.terminal_key(url)
+        if not stored:
+            raise StartupError(
+                f"This terminal has no key for {url}: ask IT to run "
+                f"`main.py enroll --service {url}` with a key from `issue-terminal-key`."
+            )
+        key = stored
+    client = ServiceClient(
+        url, key, settings, credentials.certificate_passphrase(settings.client_certificate)
+    )
+    audit = AuditStore(paths.data_dir() / "audit.db")
+    queue = OfflineQueue(paths.data_dir() / "offline_queue.db")
+    delivery = DeliveryWorker(
+        audit,
+        client.deliver_audit_record,
+        client.screen,
+        queue,
+        settings.audit_send_interval_seconds,
+        settings.audit_retention_days,
+    )
+    if start_delivery:
+        delivery.start()
+    return Runtime(
+        settings, url, client, audit, queue, delivery, embedded is not None, demo_accounts, embedded
+    )

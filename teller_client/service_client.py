@@ -1,0 +1,285 @@
+"""HTTP client of the screening service: one session, bounded retries, and failures as typed values.
+
+Every failure (refused, timeout, TLS, 5xx, an answer that does not parse or does not match the
+contract, a rejected request) comes back as a ServiceFailure. Nothing here returns a screening
+result unless the service gave one, so no path turns a failure into "allow".
+"""
+
+import email.utils
+import logging
+import random
+import ssl
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypeVar
+
+import requests
+import truststore
+from requests.adapters import HTTPAdapter
+
+from teller_client.contract import (
+    ContractError,
+    ScreeningResult,
+    SessionGrant,
+    parse_screening,
+    parse_session,
+)
+from teller_client.settings import Settings
+
+log = logging.getLogger("counterguard.network")
+
+T = TypeVar("T")
+RETRY_STATUSES = {429, 502, 503, 504}
+_FIRST_BACKOFF_SECONDS = 0.2
+
+
+class FailureReason(StrEnum):
+    REFUSED = "refused"
+    TIMEOUT = "timeout"
+    TLS = "tls"
+    SERVER_ERROR = "server_error"
+    BUSY = "busy"
+    BAD_RESPONSE = "bad_response"
+    UNAUTHORIZED = "unauthorized"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class ServiceFailure:
+    """The service could not give an answer; for a screening this means "screening unavailable"."""
+
+    reason: FailureReason
+    detail: str
+    status: int | None = None
+    problem: Mapping[str, Any] | None = None
+
+    @property
+    def problem_type(self) -> str:
+        return str((self.problem or {}).get("type", ""))
+
+
+class _TrustStoreAdapter(HTTPAdapter):
+    """Verifies TLS against the operating system's trust store (the bank's own CAs included)."""
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self._context = context
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["ssl_context"] = self._context
+        super().init_poolmanager(*args, **kwargs)
+
+    def proxy_manager_for(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["ssl_context"] = self._context
+        return super().proxy_manager_for(*args, **kwargs)
+
+
+def tls_context(certificate: str = "", key: str = "", passphrase: str | None = None) -> ssl.SSLContext:
+    context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if certificate:
+        context.load_cert_chain(certificate, key or None, password=passphrase)
+    return context
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
+
+
+def _retry_after_seconds(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        moment = email.utils.parsedate_to_datetime(value)
+        return max(0.0, moment.timestamp() - time.time()) if moment else None
+
+
+class ServiceClient:
+    def __init__(
+        self,
+        base_url: str,
+        terminal_key: str,
+        settings: Settings,
+        certificate_passphrase: str | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._settings = settings
+        self._sleep = sleep
+        self.session_token: str | None = None
+        self._http = requests.Session()  # trust_env: proxies come from the environment
+        self._http.headers.update({"X-Terminal-Key": terminal_key, "Accept": "application/json"})
+        if self.base_url.startswith("https://"):
+            context = tls_context(
+                settings.client_certificate, settings.client_certificate_key, certificate_passphrase
+            )
+            self._http.mount("https://", _TrustStoreAdapter(context))
+
+    def close(self) -> None:
+        self._http.close()
+
+    # ------------------------------------------------------------ calls
+
+    def health(self) -> dict[str, Any] | ServiceFailure:
+        return self._json_call("GET", "/v1/health", parse=_as_dict)
+
+    def sign_in(
+        self, teller_id: str, password: str, purpose: str = "session"
+    ) -> SessionGrant | ServiceFailure:
+        body = {"teller_id": teller_id, "password": password, "purpose": purpose}
+        grant = self._json_call("POST", "/v1/sessions", body, with_session=False, parse=parse_session)
+        if isinstance(grant, SessionGrant) and purpose == "session":
+            self.session_token = grant.token
+        return grant
+
+    def sign_out(self) -> ServiceFailure | None:
+        result = self._json_call("DELETE", "/v1/sessions/current", parse=lambda _: None)
+        self.session_token = None
+        return result
+
+    def screen(self, request: Mapping[str, Any], idempotency_key: str) -> ScreeningResult | ServiceFailure:
+        """Screen a remittance; retries reuse `idempotency_key`, so the service screens it once."""
+        return self._json_call(
+            "POST", "/v1/screenings", request, idempotency_key=idempotency_key, parse=parse_screening
+        )
+
+    def acknowledge(self, screening_id: str, body: Mapping[str, Any]) -> dict[str, Any] | ServiceFailure:
+        return self._json_call(
+            "POST",
+            f"/v1/screenings/{screening_id}/acknowledgements",
+            body,
+            idempotency_key=str(body["client_event_id"]),
+            parse=_as_dict,
+        )
+
+    def report(self, body: Mapping[str, Any], idempotency_key: str) -> dict[str, Any] | ServiceFailure:
+        return self._json_call("POST", "/v1/reports", body, idempotency_key=idempotency_key, parse=_as_dict)
+
+    def account_risk(self, account_number: str) -> dict[str, Any] | ServiceFailure:
+        return self._json_call(
+            "GET", f"/v1/accounts/{account_number}/risk", with_session=False, parse=_as_dict
+        )
+
+    def deliver_audit_record(self, record: Mapping[str, Any]) -> dict[str, Any] | ServiceFailure:
+        return self._json_call(
+            "POST",
+            "/v1/audit-records",
+            record,
+            with_session=False,
+            idempotency_key=str(record["record_id"]),
+            parse=_as_dict,
+        )
+
+    # ------------------------------------------------------------ plumbing
+
+    def _json_call(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        parse: Callable[[Any], T],
+        idempotency_key: str | None = None,
+        with_session: bool = True,
+    ) -> T | ServiceFailure:
+        headers = {}
+        if with_session and self.session_token:
+            headers["Authorization"] = f"Bearer {self.session_token}"
+        if method == "POST":
+            # Kept across every retry below: the service answers a repeat with the stored result.
+            headers["Idempotency-Key"] = idempotency_key or new_idempotency_key()
+        response = self._send_with_retries(method, path, body, headers)
+        if isinstance(response, ServiceFailure):
+            return response
+        if response.status_code == 204:
+            return parse(None)
+        try:
+            data = response.json()
+        except ValueError:
+            return self._failed(FailureReason.BAD_RESPONSE, f"{path}: answer is not JSON", response)
+        if response.status_code >= 400:
+            return self._problem(path, response, data)
+        try:
+            return parse(data)
+        except ContractError as error:
+            return self._failed(FailureReason.BAD_RESPONSE, f"{path}: {error}", response)
+
+    def _send_with_retries(
+        self, method: str, path: str, body: Mapping[str, Any] | None, headers: dict[str, str]
+    ) -> requests.Response | ServiceFailure:
+        settings = self._settings
+        deadline = time.monotonic() + settings.retry_budget_seconds
+        backoff = _FIRST_BACKOFF_SECONDS
+        attempt = 0
+        while True:
+            attempt += 1
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return ServiceFailure(FailureReason.TIMEOUT, f"{path}: no answer within the time allowed")
+            timeout = (
+                min(settings.connect_timeout_seconds, remaining),
+                min(settings.read_timeout_seconds, remaining),
+            )
+            failure: ServiceFailure
+            wait = backoff * (0.5 + random.random())  # noqa: S311 - jitter, not security
+            try:
+                response = self._http.request(
+                    method, self.base_url + path, json=body, headers=headers, timeout=timeout
+                )
+            except requests.exceptions.SSLError as error:
+                return ServiceFailure(FailureReason.TLS, f"{path}: TLS failed ({error})")
+            except requests.exceptions.Timeout:
+                failure = ServiceFailure(FailureReason.TIMEOUT, f"{path}: timed out")
+            except requests.exceptions.ConnectionError as error:
+                failure = ServiceFailure(FailureReason.REFUSED, f"{path}: cannot connect ({error})")
+            except requests.exceptions.RequestException as error:
+                return ServiceFailure(FailureReason.REFUSED, f"{path}: request failed ({error})")
+            else:
+                if response.status_code not in RETRY_STATUSES:
+                    return response
+                reason = (
+                    FailureReason.BUSY if response.status_code in (429, 503) else FailureReason.SERVER_ERROR
+                )
+                failure = self._failed(reason, f"{path}: HTTP {response.status_code}", response)
+                retry_after = _retry_after_seconds(response)
+                if retry_after is not None:
+                    wait = retry_after
+            if time.monotonic() + wait >= deadline:
+                log.warning("%s %s gave up after %d attempt(s): %s", method, path, attempt, failure.detail)
+                return failure
+            log.info(
+                "%s %s attempt %d failed (%s); retrying in %.2f s",
+                method,
+                path,
+                attempt,
+                failure.reason,
+                wait,
+            )
+            self._sleep(wait)
+            backoff = min(backoff * 2, 2.0)
+
+    def _problem(self, path: str, response: requests.Response, data: Any) -> ServiceFailure:
+        problem = data if isinstance(data, dict) else None
+        detail = str((problem or {}).get("detail", f"HTTP {response.status_code}"))
+        if response.status_code in (401, 403):
+            reason = FailureReason.UNAUTHORIZED
+        elif response.status_code >= 500:
+            reason = FailureReason.SERVER_ERROR
+        else:
+            reason = FailureReason.REJECTED
+        return ServiceFailure(reason, f"{path}: {detail}", response.status_code, problem)
+
+    @staticmethod
+    def _failed(reason: FailureReason, detail: str, response: requests.Response) -> ServiceFailure:
+        return ServiceFailure(reason, detail, response.status_code)
+
+
+def _as_dict(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ContractError("expected a JSON object")
+    return data
