@@ -76,7 +76,7 @@ def test_enroll_refuses_a_wrong_key(
 
 def test_start_without_a_key_says_how_to_enroll(isolated_data_dir: Path) -> None:
     settings = load_settings({"service_url": "https://screening.bank.example"})
-    with pytest.raises(StartupError, match="enroll --service https://screening.bank.example"):
+    with pytest.raises(StartupError, match=r"enroll --service https://screening\.bank\.example"):
         open_runtime(settings)
 
 
