@@ -3,6 +3,7 @@
 import logging
 import os
 import secrets
+import sys
 import threading
 import weakref
 from collections.abc import Iterator
@@ -20,6 +21,9 @@ from sqlalchemy.exc import IntegrityError
 
 from screening_service.schema import service_settings
 
+if sys.platform != "win32":
+    import fcntl
+
 log = logging.getLogger("screening_service.database")
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -27,10 +31,46 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # so two instances started together do not both run the same migration.
 _MIGRATION_LOCK_ID = 0x43475244
 _WRITE_OPTION = "counterguard_write"
-# SQLite has one writer at a time. Threads of one process queue for it on this lock instead of
-# in SQLite's busy handler, which polls with sleeps of up to 100 ms and lets unlucky waiters
-# starve (seconds of tail latency under load). Other processes still wait in the busy handler.
-_sqlite_write_locks: "weakref.WeakKeyDictionary[Engine, threading.RLock]" = weakref.WeakKeyDictionary()
+
+
+class _SqliteWriterLock:
+    """Queues the writers of one SQLite file: threads on an RLock, processes on a lock file.
+
+    SQLite has one writer at a time, and a writer that finds it taken waits in SQLite's busy
+    handler, which polls with sleeps of up to 100 ms: under load unlucky writers starve for
+    seconds. Here they wait in the kernel and are woken as soon as the writer is done. On
+    Windows (and for in-memory databases) only the threads of one process queue here.
+    """
+
+    def __init__(self, database: str | None) -> None:
+        self._threads = threading.RLock()
+        self._depth = 0
+        usable = database and database != ":memory:" and not database.startswith("file:")
+        # Never the database file itself: closing any descriptor of it would drop SQLite's locks.
+        self._path = f"{database}.writer-lock" if usable and sys.platform != "win32" else None
+        self._fd: int | None = None
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        if self._depth == 0 and self._path is not None and sys.platform != "win32":
+            try:
+                if self._fd is None:
+                    self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+                    weakref.finalize(self, os.close, self._fd)
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            except OSError as error:  # a read-only folder: SQLite's busy handler still applies
+                log.warning("no writer lock file %s (%s); using SQLite's own waiting", self._path, error)
+                self._path = None
+        self._depth += 1
+
+    def __exit__(self, *_exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None and sys.platform != "win32":
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._threads.release()
+
+
+_sqlite_write_locks: "weakref.WeakKeyDictionary[Engine, _SqliteWriterLock]" = weakref.WeakKeyDictionary()
 
 
 def data_dir() -> Path:
@@ -81,7 +121,7 @@ def make_engine(url: str) -> Engine:
             immediate = connection.get_execution_options().get(_WRITE_OPTION, False)
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
-        _sqlite_write_locks[engine] = threading.RLock()
+        _sqlite_write_locks[engine] = _SqliteWriterLock(engine.url.database)
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True)
 
