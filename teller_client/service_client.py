@@ -95,8 +95,12 @@ def _retry_after_seconds(response: requests.Response) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
+        pass
+    try:
         moment = email.utils.parsedate_to_datetime(value)
-        return max(0.0, moment.timestamp() - time.time()) if moment else None
+    except (TypeError, ValueError):
+        return None  # unreadable: our own backoff applies
+    return max(0.0, moment.timestamp() - time.time())
 
 
 class ServiceClient:
@@ -196,12 +200,14 @@ class ServiceClient:
         response = self._send_with_retries(method, path, body, headers)
         if isinstance(response, ServiceFailure):
             return response
-        if response.status_code == 204:
-            return parse(None)
-        try:
-            data = response.json()
-        except ValueError:
-            return self._failed(FailureReason.BAD_RESPONSE, f"{path}: answer is not JSON", response)
+        data: Any = None
+        if response.status_code != 204:
+            try:
+                data = response.json()
+            except ValueError:
+                if response.status_code >= 400:  # e.g. a proxy's HTML error page: still a 5xx, 401...
+                    return self._problem(path, response, None)
+                return self._failed(FailureReason.BAD_RESPONSE, f"{path}: answer is not JSON", response)
         if response.status_code >= 400:
             return self._problem(path, response, data)
         try:
