@@ -4,7 +4,6 @@ import argparse
 import getpass
 import logging
 import sys
-import threading
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,7 +11,6 @@ from pathlib import Path
 from teller_client import credentials, paths
 from teller_client.audit import AuditStore
 from teller_client.logs import setup_logging
-from teller_client.runtime import StartupError, open_runtime
 from teller_client.service_client import ServiceClient, ServiceFailure
 from teller_client.settings import Settings, SettingsError, load_settings, parse_assignments
 
@@ -33,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     enroll.add_argument("--key-stdin", action="store_true", help="read the key from standard input")
     audit = commands.add_parser("audit", help="audit log tools")
     audit.add_argument("action", choices=["verify"])
+    parser.add_argument(
+        "--screenshot", type=Path, metavar="DIR", help="render every screen and dialog to PNG files in DIR"
+    )
     return parser
 
 
@@ -59,6 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return enroll(settings, args.enroll_service, args.key_stdin)
     if args.command == "audit":
         return audit_verify()
+    if args.screenshot:
+        return run_screenshots(settings, args.screenshot)
     return run_app(settings)
 
 
@@ -125,22 +128,16 @@ def audit_verify(path: Path | None = None) -> int:
 
 
 def run_app(settings: Settings) -> int:
-    try:
-        runtime = open_runtime(settings)
-    except StartupError as error:
-        print(f"CounterGuard cannot start: {error}", file=sys.stderr)
-        return 2
-    try:
-        marker = " (DEMO)" if runtime.demo else ""
-        print(f"CounterGuard screening service{marker} listening on {runtime.service_url}", flush=True)
-        for teller in runtime.demo_accounts:
-            print(f"  demo {teller.role:<10} {teller.teller_id} {teller.name}  password {teller.password}")
-        print("The teller window arrives with issue 4. Press Ctrl+C to stop.", flush=True)
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        print("stopping")
-    finally:
-        runtime.close()
+    from ui.app import run  # Qt is loaded only for the application itself
+
+    return run(settings)
+
+
+def run_screenshots(settings: Settings, folder: Path) -> int:
+    from ui.screenshots import render_all
+
+    written = render_all(settings, folder)
+    print(f"{len(written)} screenshots written to {folder}")
     return 0
 
 

@@ -495,3 +495,30 @@ def check_purpose(text: str, max_length: int = 200, field: FieldLabel = PURPOSE)
             field, "含有不可见的控制字符，请重新输入", "contains invisible control characters: retype it"
         )
     return Valid(purpose)
+
+
+PAYEE_BANK = FieldLabel("payee_bank", "收款银行", "Payee bank")
+DOCUMENT_NUMBER = FieldLabel("customer.id_number", "证件号码", "Document number")
+_DOCUMENT = re.compile(r"^[A-Z0-9]{5,40}$")
+
+
+def check_bank_name(text: str, field: FieldLabel = PAYEE_BANK) -> Checked[str]:
+    """The payee's bank as the customer names it: required, at most 100 characters."""
+    bank = normalise_input(text, "text")
+    if len(bank) < 2:
+        return _error(field, "请填写收款银行名称", "enter the payee's bank")
+    if len(bank) > 100:
+        return _error(field, "不能超过100个字，请精简", "may have at most 100 characters: shorten it")
+    return Valid(bank)
+
+
+def check_document_number(text: str, field: FieldLabel = DOCUMENT_NUMBER) -> Checked[str]:
+    """Passports and permits: 5 to 40 letters and digits (the resident ID has its own check)."""
+    number = normalise_input(text)
+    if not _DOCUMENT.match(number):
+        return _error(
+            field,
+            "应为5至40位字母或数字，请按证件核对",
+            "must be 5 to 40 letters and digits: copy it from the document",
+        )
+    return Valid(number)

@@ -18,6 +18,11 @@ POSTGRES_SKIP_REASON = (
 )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Qt runs offscreen in tests (no screen on CI): set before any QApplication exists.
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
 @pytest.fixture(autouse=True)
 def isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No test touches the real user data folder."""

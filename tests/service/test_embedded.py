@@ -1,13 +1,9 @@
 """The embedded reference service that `uv run main.py` starts when no service URL is configured."""
 
-import subprocess
-import sys
 from pathlib import Path
 
-import requests
-
 from screening_service.embedded import EmbeddedService
-from tests.service.conftest import PROJECT_ROOT, Api, remittance
+from tests.service.conftest import Api, remittance
 
 
 def test_embedded_service_answers_over_http_with_demo_data(isolated_data_dir: Path) -> None:
@@ -30,26 +26,3 @@ def test_restart_keeps_data_and_issues_new_keys(isolated_data_dir: Path) -> None
         teller = Api(second.url, second.counter_key).signed_in()
         # The screening made before the restart is still there to be decided.
         assert teller.ack(screening_id, {"action": "proceed"}).status_code == 201
-
-
-def test_main_prints_where_the_service_listens(isolated_data_dir: Path) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "main.py"],
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        first_line = process.stdout.readline()
-        assert "(DEMO) listening on http://127.0.0.1:" in first_line
-        url = first_line.rsplit(" ", 1)[-1].strip()
-        assert requests.get(f"{url}/healthz", timeout=5).json() == {"status": "ok"}
-        # The demo sign-ins are shown, since the demo marker says this is not a real service.
-        assert "T1001" in process.stdout.readline()
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        if process.stdout:
-            process.stdout.close()

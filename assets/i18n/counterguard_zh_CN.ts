@@ -1,0 +1,930 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>CustomerPanel</name>
+    <message>
+        <location filename="../../ui/customer_panel.py" line="153" />
+        <source>Say how the identity was checked, e.g. second document.</source>
+        <translation>请说明如何核实身份，例如核对第二证件。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/customer_panel.py" line="173" />
+        <source>Identity not yet confirmed.</source>
+        <translation>尚未确认客户身份。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/customer_panel.py" line="175" />
+        <source>Identity confirmed. Verify the customer's face, or record the alternative check.</source>
+        <translation>身份已确认。请进行人脸核验，或记录替代核验方式。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/customer_panel.py" line="177" />
+        <source>Identity confirmed and verified.</source>
+        <translation>身份已确认并完成核验。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/customer_panel.py" line="195" />
+        <source>Customer</source>
+        <translation>客户</translation>
+    </message>
+    <message>
+        <location filename="../../ui/customer_panel.py" line="197" />
+        <source>Resident ID card</source>
+        <translation>居民身份证</translation>
+    </message>
+    <message>
+        <location filename="../../ui/customer_panel.py" line="198" />
+        <source>Passport</source>
+        <translation>护照</translation>
+    </message>
+    <message>
+        <location filename="../../ui/customer_panel.py" line="199" />
+        <source>Mainland travel permit (HK/Macao)</source>
+        <translation>港澳居民来往内地通行证</translation>
+    </message>
+    <message>
+        <location filename="../../ui/customer_panel.py" line="200" />
+        <source>Mainland travel permit (Taiwan)</source>
+        <translation>台湾居民来往大陆通行证</translation>
+    </message>
+    <message>
+        <location filename="../../ui/customer_panel.py" line="201" />
+        <source>Foreign permanent resident ID</source>
+        <translation>外国人永久居留身份证</translation>
+    </message>
+    <message>
+        <location filename="../../ui/customer_panel.py" line="209" />
+        <source>ID &amp;type</source>
+        <translation>证件类型(&amp;T)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/customer_panel.py" line="210" />
+        <source>ID &amp;number</source>
+        <translation>证件号码(&amp;N)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/customer_panel.py" line="211" />
+        <source>Customer &amp;name</source>
+        <translation>客户姓名(&amp;M)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/customer_panel.py" line="212" />
+        <source>&amp;Birth date</source>
+        <translation>出生日期(&amp;B)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/customer_panel.py" line="213" />
+        <source>&amp;Confirm identity</source>
+        <translation>确认身份(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/customer_panel.py" line="214" />
+        <source>Confirm identity</source>
+        <translation>确认身份</translation>
+    </message>
+    <message>
+        <location filename="../../ui/customer_panel.py" line="215" />
+        <source>Face verification</source>
+        <translation>人脸核验</translation>
+    </message>
+    <message>
+        <location filename="../../ui/customer_panel.py" line="218" />
+        <source>The camera check is not available at this counter yet. Verify the customer's identity by the alternative procedure and record how it was done.</source>
+        <translation>本柜台暂未启用摄像头核验。请按替代流程核实客户身份，并记录核验方式。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/customer_panel.py" line="224" />
+        <source>No camera at this counter</source>
+        <translation>本柜台无摄像头</translation>
+    </message>
+    <message>
+        <location filename="../../ui/customer_panel.py" line="226" />
+        <source>Customer refuses face capture</source>
+        <translation>客户拒绝人脸采集</translation>
+    </message>
+    <message>
+        <location filename="../../ui/customer_panel.py" line="230" />
+        <source>Why the face check is not done</source>
+        <translation>未进行人脸核验的原因</translation>
+    </message>
+    <message>
+        <location filename="../../ui/customer_panel.py" line="231" />
+        <source>How identity was checked</source>
+        <translation>身份核验方式</translation>
+    </message>
+    <message>
+        <location filename="../../ui/customer_panel.py" line="232" />
+        <source>&amp;Record alternative check</source>
+        <translation>记录替代核验(&amp;R)</translation>
+    </message>
+</context>
+<context>
+    <name>LockPage</name>
+    <message>
+        <location filename="../../ui/pages.py" line="174" />
+        <source>Screen locked after inactivity. {name}, enter your password to continue.</source>
+        <translation>长时间无操作，屏幕已锁定。{name}，请输入密码继续。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/pages.py" line="178" />
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/pages.py" line="179" />
+        <source>Unlock</source>
+        <translation>解锁</translation>
+    </message>
+</context>
+<context>
+    <name>RemittanceForm</name>
+    <message>
+        <location filename="../../ui/remittance_form.py" line="148" />
+        <source>Remittance</source>
+        <translation>汇款信息</translation>
+    </message>
+    <message>
+        <location filename="../../ui/remittance_form.py" line="150" />
+        <source>Pa&amp;yer account</source>
+        <translation>付款账号(&amp;Y)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/remittance_form.py" line="151" />
+        <source>Pay&amp;ee account</source>
+        <translation>收款账号(&amp;E)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/remittance_form.py" line="152" />
+        <source>Payee na&amp;me</source>
+        <translation>收款人姓名(&amp;M)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/remittance_form.py" line="153" />
+        <source>Payee &amp;bank</source>
+        <translation>收款银行(&amp;B)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/remittance_form.py" line="154" />
+        <source>&amp;Amount</source>
+        <translation>金额(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/remittance_form.py" line="155" />
+        <source>C&amp;urrency</source>
+        <translation>币种(&amp;U)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/remittance_form.py" line="156" />
+        <source>Pur&amp;pose</source>
+        <translation>用途(&amp;P)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/remittance_form.py" line="157" />
+        <source>Arri&amp;val</source>
+        <translation>到账方式(&amp;V)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/remittance_form.py" line="163" />
+        <source>Real time</source>
+        <translation>实时到账</translation>
+    </message>
+    <message>
+        <location filename="../../ui/remittance_form.py" line="164" />
+        <source>2-hour delay</source>
+        <translation>2小时后到账</translation>
+    </message>
+    <message>
+        <location filename="../../ui/remittance_form.py" line="165" />
+        <source>Next day</source>
+        <translation>次日到账</translation>
+    </message>
+    <message>
+        <location filename="../../ui/remittance_form.py" line="167" />
+        <source>&amp;Screen remittance (Enter)</source>
+        <translation>提交风险筛查(&amp;S)（回车）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/remittance_form.py" line="168" />
+        <source>Screen remittance</source>
+        <translation>提交风险筛查</translation>
+    </message>
+</context>
+<context>
+    <name>ReportDialog</name>
+    <message>
+        <location filename="../../ui/report_dialog.py" line="76" />
+        <source>Describe what happened (at least 5 characters).</source>
+        <translation>请描述情况（至少5个字）。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/report_dialog.py" line="96" />
+        <source>Report a suspicious account</source>
+        <translation>上报可疑账户</translation>
+    </message>
+    <message>
+        <location filename="../../ui/report_dialog.py" line="97" />
+        <source>Account number</source>
+        <translation>账号</translation>
+    </message>
+    <message>
+        <location filename="../../ui/report_dialog.py" line="98" />
+        <source>Account name (if known)</source>
+        <translation>户名（如知道）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/report_dialog.py" line="99" />
+        <source>Bank (if known)</source>
+        <translation>开户行（如知道）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/report_dialog.py" line="100" />
+        <source>Scam type</source>
+        <translation>诈骗类型</translation>
+    </message>
+    <message>
+        <location filename="../../ui/report_dialog.py" line="101" />
+        <source>What happened</source>
+        <translation>情况说明</translation>
+    </message>
+    <message>
+        <location filename="../../ui/report_dialog.py" line="103" />
+        <source>"Safe account" scam</source>
+        <translation>“安全账户”诈骗</translation>
+    </message>
+    <message>
+        <location filename="../../ui/report_dialog.py" line="104" />
+        <source>Police / procuratorate impersonation</source>
+        <translation>冒充公检法</translation>
+    </message>
+    <message>
+        <location filename="../../ui/report_dialog.py" line="105" />
+        <source>Investment or crypto scam</source>
+        <translation>投资理财 / 虚拟货币诈骗</translation>
+    </message>
+    <message>
+        <location filename="../../ui/report_dialog.py" line="106" />
+        <source>Part-time "brushing" job scam</source>
+        <translation>刷单返利诈骗</translation>
+    </message>
+    <message>
+        <location filename="../../ui/report_dialog.py" line="107" />
+        <source>Loan fee or "unfreezing" fee scam</source>
+        <translation>贷款 / 解冻费诈骗</translation>
+    </message>
+    <message>
+        <location filename="../../ui/report_dialog.py" line="108" />
+        <source>Refund / customer service impersonation</source>
+        <translation>冒充客服退款诈骗</translation>
+    </message>
+    <message>
+        <location filename="../../ui/report_dialog.py" line="109" />
+        <source>Romance scam</source>
+        <translation>网络交友（杀猪盘）诈骗</translation>
+    </message>
+    <message>
+        <location filename="../../ui/report_dialog.py" line="110" />
+        <source>Impersonating a relative or boss</source>
+        <translation>冒充亲友 / 领导</translation>
+    </message>
+    <message>
+        <location filename="../../ui/report_dialog.py" line="111" />
+        <source>Account linked to fraud (other)</source>
+        <translation>涉诈账户（其他）</translation>
+    </message>
+</context>
+<context>
+    <name>RiskWarningDialog</name>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="229" />
+        <source>read the warning ({seconds} s)</source>
+        <translation>阅读提示（{seconds} 秒）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="232" />
+        <source>ask every question and record the answer</source>
+        <translation>逐项询问并记录客户回答</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="235" />
+        <source>write a note</source>
+        <translation>填写备注</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="239" />
+        <source>supervisor ID and password</source>
+        <translation>主管工号和密码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="248" />
+        <source>Proceed ({seconds})</source>
+        <translation>继续办理（{seconds}）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="250" />
+        <source>&amp;Proceed</source>
+        <translation>继续办理(&amp;P)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="302" />
+        <source>police list</source>
+        <translation>公安涉案名单</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="303" />
+        <source>peer bank report</source>
+        <translation>同业银行通报</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="304" />
+        <source>our bank's report</source>
+        <translation>本行报告</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="305" />
+        <source>screening rule</source>
+        <translation>筛查规则</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="306" />
+        <source>customer history</source>
+        <translation>客户历史记录</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="312" />
+        <source>WARNING — check this remittance with the customer</source>
+        <translation>风险提示 — 请与客户核实本笔汇款</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="313" />
+        <source>HOLD — a supervisor must approve before this remittance can proceed</source>
+        <translation>暂停办理 — 须经主管审批方可继续</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="314" />
+        <source>BLOCKED — this remittance must not be made</source>
+        <translation>已拦截 — 本笔汇款不得办理</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="316" />
+        <source>Fraud risk warning</source>
+        <translation>涉诈风险提示</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="320" />
+        <source>Risk score {score} of 100</source>
+        <translation>风险评分 {score}（满分100）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="323" />
+        <source>Why</source>
+        <translation>风险原因</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="333" />
+        <source>Scam type: {typology} · Source: {source}</source>
+        <translation>诈骗类型：{typology} · 来源：{source}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="343" />
+        <source>Payee name check: the name matches the account holder.</source>
+        <translation>收款人户名核验：姓名与账户户名一致。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="346" />
+        <source>Payee name check: CLOSE MATCH. The account is held by {name}. Ask the customer whether this is the person they mean.</source>
+        <translation>收款人户名核验：相近。该账户户名为“{name}”，请向客户确认是否为其要汇款的人。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="353" />
+        <source>Payee name check: NO MATCH. The name given does not match the account holder: the money may go to an account that is not held by the intended payee.</source>
+        <translation>收款人户名核验：不一致。所填姓名与账户户名不符，资金可能汇入并非收款人本人的账户。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="360" />
+        <source>Payee name check unavailable: the name could not be checked. Confirm the payee by other means, or try again later.</source>
+        <translation>收款人户名核验暂不可用：无法核对户名。请通过其他方式确认收款人，或稍后重试。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="369" />
+        <source>Ask the customer — tick each question and write the answer</source>
+        <translation>询问客户 — 逐项勾选并记录回答</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="372" />
+        <source>Customer's answer</source>
+        <translation>客户回答</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="374" />
+        <source>Answer: {question}</source>
+        <translation>回答：{question}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="377" />
+        <source>&amp;Note (required to proceed)</source>
+        <translation>备注（继续办理时必填）(&amp;N)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="377" />
+        <source>&amp;Note</source>
+        <translation>备注(&amp;N)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="379" />
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="380" />
+        <source>Supervisor approval (dual control)</source>
+        <translation>主管审批（双人复核）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="381" />
+        <location filename="../../ui/risk_dialog.py" line="383" />
+        <source>Supervisor ID</source>
+        <translation>主管工号</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="382" />
+        <location filename="../../ui/risk_dialog.py" line="384" />
+        <source>Supervisor password</source>
+        <translation>主管密码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="387" />
+        <source>Police referral recorded. Branch procedure: keep the customer in a quiet, private area; inform the branch manager; call the police on 110 or the anti-fraud hotline 96110; do not hand over cash or complete the transfer until the police have spoken with the customer. Then cancel or delay the remittance here.</source>
+        <translation>已记录报警。网点处置流程：请将客户引导至安静、私密的区域；报告网点负责人；拨打110报警或96110反诈专线；在民警与客户沟通之前，不得交付现金或完成转账。之后请在此取消或延迟本笔汇款。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="393" />
+        <source>&amp;Cancel remittance</source>
+        <translation>取消汇款(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="394" />
+        <source>Delay &amp;2 hours</source>
+        <translation>延迟2小时到账(&amp;2)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="395" />
+        <source>Delay to next &amp;day</source>
+        <translation>次日到账(&amp;D)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="396" />
+        <source>Refer to p&amp;olice</source>
+        <translation>报警处置(&amp;O)</translation>
+    </message>
+</context>
+<context>
+    <name>SignInPage</name>
+    <message>
+        <location filename="../../ui/pages.py" line="83" />
+        <source>Enter your teller ID and password.</source>
+        <translation>请输入柜员号和密码。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/pages.py" line="89" />
+        <source>Signing in…</source>
+        <translation>正在登录…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/pages.py" line="89" />
+        <location filename="../../ui/pages.py" line="107" />
+        <location filename="../../ui/pages.py" line="108" />
+        <source>Sign in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <location filename="../../ui/pages.py" line="102" />
+        <source>Counter fraud screening — teller sign-in</source>
+        <translation>柜面反诈筛查 — 柜员登录</translation>
+    </message>
+    <message>
+        <location filename="../../ui/pages.py" line="103" />
+        <source>&amp;Teller ID</source>
+        <translation>柜员号(&amp;T)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/pages.py" line="104" />
+        <source>&amp;Password</source>
+        <translation>密码(&amp;P)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/pages.py" line="105" />
+        <source>Teller ID</source>
+        <translation>柜员号</translation>
+    </message>
+    <message>
+        <location filename="../../ui/pages.py" line="106" />
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/pages.py" line="109" />
+        <source>DEMO service — demo sign-ins:</source>
+        <translation>演示服务 — 演示账号：</translation>
+    </message>
+    <message>
+        <location filename="../../ui/pages.py" line="111" />
+        <source>supervisor</source>
+        <translation>主管</translation>
+    </message>
+    <message>
+        <location filename="../../ui/pages.py" line="111" />
+        <source>teller</source>
+        <translation>柜员</translation>
+    </message>
+</context>
+<context>
+    <name>TellerWindow</name>
+    <message>
+        <location filename="../../ui/teller_window.py" line="214" />
+        <source>Finish the current remittance before signing out.</source>
+        <translation>请先办结当前汇款再退出登录。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="267" />
+        <source>Finish the current remittance first.</source>
+        <translation>请先办结当前汇款。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="383" />
+        <source>Supervisor approval not given: the supervisor ID or password is wrong, or that person is not a supervisor of this branch.</source>
+        <translation>主管审批未通过：主管工号或密码错误，或该人员不是本网点主管。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="411" />
+        <source>Completed</source>
+        <translation>已办理</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="412" />
+        <source>Completed with delayed arrival</source>
+        <translation>已办理（延迟到账）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="413" />
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="414" />
+        <source>Offline procedure — queued for screening</source>
+        <translation>离线流程 — 待恢复后筛查</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="416" />
+        <source>not screened</source>
+        <translation>未筛查</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="496" />
+        <source>Account {account} reported (reference {report}).</source>
+        <translation>账户 {account} 已上报（编号 {report}）。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="518" />
+        <source>Service: checking…</source>
+        <translation>服务：检查中…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="520" />
+        <source>Service: connected</source>
+        <translation>服务：已连接</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="522" />
+        <source>Service: NOT reachable</source>
+        <translation>服务：无法连接</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="524" />
+        <source>Audit records waiting: {count}</source>
+        <translation>待上送审计记录：{count}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="539" />
+        <source>Confirm the customer's identity, then key the remittance.</source>
+        <translation>请先确认客户身份，再录入汇款信息。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="540" />
+        <source>Key the remittance and press Enter to screen it.</source>
+        <translation>请录入汇款信息，按回车提交筛查。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="541" />
+        <source>Sending for screening…</source>
+        <translation>正在提交筛查…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="542" />
+        <source>Screening… please wait</source>
+        <translation>正在筛查…请稍候</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="543" />
+        <source>Screening: no risk found — completing the remittance</source>
+        <translation>筛查结果：未发现风险 — 正在办理</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="544" />
+        <source>Screening: WARNING — see the risk warning</source>
+        <translation>筛查结果：风险提示 — 请查看提示窗口</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="545" />
+        <source>Screening: HOLD — supervisor approval needed</source>
+        <translation>筛查结果：暂停 — 需主管审批</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="546" />
+        <source>Screening: BLOCKED — this remittance must not be made</source>
+        <translation>筛查结果：拦截 — 本笔汇款不得办理</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="547" />
+        <source>Screening UNAVAILABLE — the remittance has not been screened</source>
+        <translation>筛查不可用 — 本笔汇款尚未经过筛查</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="548" />
+        <source>Last remittance: {outcome}</source>
+        <translation>上一笔汇款：{outcome}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="557" />
+        <source>This teller ID is locked after too many wrong passwords. Ask a supervisor or IT.</source>
+        <translation>密码错误次数过多，该柜员号已锁定。请联系主管或科技人员。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="560" />
+        <source>Not allowed: {detail}</source>
+        <translation>无权操作：{detail}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="561" />
+        <source>Teller ID or password is wrong.</source>
+        <translation>柜员号或密码错误。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="564" />
+        <source>The service refused this: {detail}</source>
+        <translation>服务拒绝了该操作：{detail}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="565" />
+        <source>The screening service cannot be used right now ({reason}). Try again.</source>
+        <translation>筛查服务暂时无法使用（{reason}），请重试。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="571" />
+        <source>That step could not be completed: {error}</source>
+        <translation>该步骤未能完成：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="576" />
+        <source>Something went wrong: {error}</source>
+        <translation>发生错误：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="579" />
+        <source> — DEMO</source>
+        <translation> — 演示</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="580" />
+        <source>DEMO — not connected to a real screening service</source>
+        <translation>演示模式 — 未连接真实筛查服务</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="581" />
+        <source>&amp;Counter</source>
+        <translation>柜面(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="582" />
+        <source>&amp;New customer</source>
+        <translation>新客户(&amp;N)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="583" />
+        <source>&amp;Report suspicious account…</source>
+        <translation>上报可疑账户(&amp;R)…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="584" />
+        <source>&amp;Lock screen</source>
+        <translation>锁定屏幕(&amp;L)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="586" />
+        <source>Switch to English</source>
+        <translation>Switch to English</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="588" />
+        <source>Switch to Chinese</source>
+        <translation>切换为中文</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="590" />
+        <source>Sign &amp;out</source>
+        <translation>退出登录(&amp;O)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="591" />
+        <source>This session's remittances</source>
+        <translation>本次登录办理的汇款</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="593" />
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="593" />
+        <source>Payee</source>
+        <translation>收款账号</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="593" />
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="593" />
+        <source>Decision</source>
+        <translation>筛查结论</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="593" />
+        <source>Outcome</source>
+        <translation>办理结果</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="606" />
+        <source>Finish the current remittance before closing.</source>
+        <translation>请先办结当前汇款再关闭程序。</translation>
+    </message>
+</context>
+<context>
+    <name>UnavailableDialog</name>
+    <message>
+        <location filename="../../ui/unavailable_dialog.py" line="119" />
+        <source>The offline procedure needs the supervisor's ID and a note.</source>
+        <translation>离线流程须填写主管工号和备注。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/unavailable_dialog.py" line="128" />
+        <source>screening unavailable</source>
+        <translation>筛查不可用</translation>
+    </message>
+    <message>
+        <location filename="../../ui/unavailable_dialog.py" line="144" />
+        <source>the screening service cannot be reached</source>
+        <translation>无法连接筛查服务</translation>
+    </message>
+    <message>
+        <location filename="../../ui/unavailable_dialog.py" line="145" />
+        <source>the screening service did not answer in time</source>
+        <translation>筛查服务未能及时响应</translation>
+    </message>
+    <message>
+        <location filename="../../ui/unavailable_dialog.py" line="146" />
+        <source>the secure connection to the screening service failed</source>
+        <translation>与筛查服务的安全连接失败</translation>
+    </message>
+    <message>
+        <location filename="../../ui/unavailable_dialog.py" line="147" />
+        <source>the screening service reported an internal error</source>
+        <translation>筛查服务内部错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/unavailable_dialog.py" line="148" />
+        <source>the screening service is overloaded</source>
+        <translation>筛查服务繁忙</translation>
+    </message>
+    <message>
+        <location filename="../../ui/unavailable_dialog.py" line="150" />
+        <source>the screening service sent an answer that could not be read</source>
+        <translation>筛查服务返回的结果无法识别</translation>
+    </message>
+    <message>
+        <location filename="../../ui/unavailable_dialog.py" line="152" />
+        <source>this terminal or your session was not accepted</source>
+        <translation>本终端或当前登录未被接受</translation>
+    </message>
+    <message>
+        <location filename="../../ui/unavailable_dialog.py" line="153" />
+        <source>the screening service refused the request</source>
+        <translation>筛查服务拒绝了请求</translation>
+    </message>
+    <message>
+        <location filename="../../ui/unavailable_dialog.py" line="158" />
+        <source>Screening unavailable</source>
+        <translation>筛查不可用</translation>
+    </message>
+    <message>
+        <location filename="../../ui/unavailable_dialog.py" line="159" />
+        <source>SCREENING UNAVAILABLE — this remittance has NOT been screened</source>
+        <translation>筛查不可用 — 本笔汇款尚未经过筛查</translation>
+    </message>
+    <message>
+        <location filename="../../ui/unavailable_dialog.py" line="162" />
+        <source>The fraud screening could not be completed because {reason}. Do not process the remittance as normal. Try again, use the offline procedure with a supervisor's approval, or cancel.</source>
+        <translation>由于{reason}，反诈筛查未能完成。请勿按正常流程办理本笔汇款。请重试，或经主管批准走离线流程，或取消汇款。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/unavailable_dialog.py" line="167" />
+        <source>&amp;Retry screening</source>
+        <translation>重新筛查(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/unavailable_dialog.py" line="169" />
+        <source>Offline procedure (supervisor approval; screened as soon as the service is back)</source>
+        <translation>离线流程（须主管批准；服务恢复后立即补筛查）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/unavailable_dialog.py" line="171" />
+        <location filename="../../ui/unavailable_dialog.py" line="174" />
+        <source>Supervisor ID</source>
+        <translation>主管工号</translation>
+    </message>
+    <message>
+        <location filename="../../ui/unavailable_dialog.py" line="172" />
+        <location filename="../../ui/unavailable_dialog.py" line="175" />
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../../ui/unavailable_dialog.py" line="173" />
+        <location filename="../../ui/unavailable_dialog.py" line="181" />
+        <source>Arrival</source>
+        <translation>到账方式</translation>
+    </message>
+    <message>
+        <location filename="../../ui/unavailable_dialog.py" line="178" />
+        <source>Next day</source>
+        <translation>次日到账</translation>
+    </message>
+    <message>
+        <location filename="../../ui/unavailable_dialog.py" line="179" />
+        <source>2-hour delay</source>
+        <translation>2小时后到账</translation>
+    </message>
+    <message>
+        <location filename="../../ui/unavailable_dialog.py" line="182" />
+        <source>Use the &amp;offline procedure</source>
+        <translation>执行离线流程(&amp;O)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/unavailable_dialog.py" line="183" />
+        <source>Reason for cancelling (optional)</source>
+        <translation>取消原因（选填）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/unavailable_dialog.py" line="184" />
+        <source>Reason for cancelling</source>
+        <translation>取消原因</translation>
+    </message>
+    <message>
+        <location filename="../../ui/unavailable_dialog.py" line="185" />
+        <source>&amp;Cancel remittance</source>
+        <translation>取消汇款(&amp;C)</translation>
+    </message>
+</context>
+<context>
+    <name>app</name>
+    <message>
+        <location filename="../../ui/app.py" line="40" />
+        <source>CounterGuard cannot start</source>
+        <translation>柜面卫士无法启动</translation>
+    </message>
+    <message>
+        <location filename="../../ui/app.py" line="50" />
+        <source>CounterGuard</source>
+        <translation>柜面卫士</translation>
+    </message>
+    <message>
+        <location filename="../../ui/app.py" line="51" />
+        <source>CounterGuard closed unexpectedly last time. A report was saved for IT.</source>
+        <translation>柜面卫士上次意外退出，已为科技人员保存报告。</translation>
+    </message>
+</context>
+<context>
+    <name>crash</name>
+    <message>
+        <location filename="../../ui/crash.py" line="23" />
+        <source>CounterGuard error</source>
+        <translation>柜面卫士错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/crash.py" line="24" />
+        <source>Something went wrong inside CounterGuard. The current step was not completed; check the screen before continuing. The details are in the log for IT.</source>
+        <translation>柜面卫士内部出错，当前步骤未完成；请先核对屏幕内容再继续。详细信息已记入日志，供科技人员排查。</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,1 @@
+"""CounterGuard's Qt widgets: thin views over teller_client, which holds every rule."""

@@ -1,0 +1,196 @@
+"""`main.py --screenshot DIR`: renders every screen and dialog state to PNG, in zh-CN and en, offscreen.
+
+It drives the real window against the embedded demo service, the way a teller would, so the
+pictures show what a bank sees first.
+"""
+
+import dataclasses
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+from PySide6.QtWidgets import QDialog, QLineEdit, QWidget
+
+from teller_client.desk import Desk
+from teller_client.runtime import open_runtime
+from teller_client.service_client import FailureReason, ServiceFailure
+from teller_client.settings import Settings
+from teller_client.validation import resident_id_check_char
+from ui import tasks
+from ui.app import create_application
+from ui.i18n import Translations
+from ui.risk_dialog import RiskWarningDialog
+from ui.teller_window import TellerWindow
+from ui.unavailable_dialog import UnavailableDialog
+
+log = logging.getLogger("counterguard.ui.screenshots")
+
+POLICE_LISTED = ("6222000011112222337", "刘洋")
+PEER_LISTED = ("6214830012341234120", "周杰")
+CLEAN = ("6212260200001234562", "王小明")
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    loop = QEventLoop()
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the screen did not reach the expected state")
+        QTimer.singleShot(20, loop.quit)
+        loop.exec()
+
+
+def _type(widget: QWidget, text: str) -> None:
+    assert isinstance(widget, QLineEdit)
+    widget.setText(text)
+    widget.editingFinished.emit()
+
+
+# One demo customer per scene: screening history would otherwise carry over between scenes.
+CUSTOMERS = iter(
+    f"110105{year}0315{serial:03d}" for year, serial in zip(range(1975, 2000), range(101, 150), strict=False)
+)
+
+
+def _next_id() -> str:
+    first17 = next(CUSTOMERS)
+    return first17 + resident_id_check_char(first17)
+
+
+def _fill_customer(window: TellerWindow) -> None:
+    panel = window.customer_panel
+    number = _next_id()
+    _type(panel.id_number.editor, number)
+    _type(panel.customer_name.editor, "张建国")
+    panel._id_number_edited(number)
+    panel.confirm()
+    wait_until(panel.face_box.isEnabled)
+    _type(panel.alternative.editor, "联网核查身份证，人证一致")
+    panel.alternative_button.click()
+    wait_until(window.form.submit_button.isEnabled)
+
+
+def _fill_remittance(
+    window: TellerWindow, payee: tuple[str, str], purpose: str, amount: str = "8000"
+) -> None:
+    form = window.form
+    _type(form.payer.editor, "6222020200112233446")
+    _type(form.payee.editor, payee[0])
+    _type(form.payee_name.editor, payee[1])
+    _type(form.payee_bank.editor, "中国工商银行")
+    _type(form.amount.editor, amount)
+    _type(form.purpose.editor, purpose)
+
+
+def _screen(window: TellerWindow, payee: tuple[str, str], purpose: str) -> QDialog:
+    window.new_customer()
+    _fill_customer(window)
+    _fill_remittance(window, payee, purpose)
+    window.form.submit()
+    wait_until(lambda: window.current_dialog is not None)
+    dialog = window.current_dialog
+    assert dialog is not None
+    return dialog
+
+
+def _save(widget: QWidget, folder: Path, name: str, written: list[Path]) -> None:
+    QCoreApplication.processEvents()
+    path = folder / f"{name}.png"
+    widget.grab().save(str(path))
+    written.append(path)
+
+
+def _finish(window: TellerWindow, dialog: QDialog) -> None:
+    if isinstance(dialog, RiskWarningDialog):
+        dialog.cancel_button.click()
+    wait_until(lambda: window.current_dialog is None)
+
+
+def render_language(settings: Settings, language: str, folder: Path) -> list[Path]:
+    written: list[Path] = []
+    suffix = "zh" if language == "zh-CN" else "en"
+    translations = Translations()
+    translations.apply(language)
+    runtime = open_runtime(dataclasses.replace(settings, language=language), start_delivery=False)
+    window = TellerWindow(Desk(runtime), translations)
+    try:
+        window.resize(1366, 768)
+        window.show()
+        _save(window, folder, f"01-sign-in-{suffix}", written)
+
+        window.sign_in_page.teller_id.setText("T1001")
+        window.sign_in_page.password.setText("teller-demo-1")
+        window.sign_in_page.sign_in_button.click()
+        wait_until(lambda: window.page == "work")
+        wait_until(lambda: window.service_label.text() != "")
+        _save(window, folder, f"02-main-empty-{suffix}", written)
+
+        _fill_customer(window)
+        _fill_remittance(window, ("6222 0202 0011 2233 445", "王小明3"), "x", "12.345")
+        window.form.submit()
+        _save(window, folder, f"03-main-errors-{suffix}", written)
+
+        for name, payee, purpose in (
+            ("04-warn", CLEAN, "刷单返利"),
+            ("05-hold", PEER_LISTED, "还款"),
+            ("06-block", POLICE_LISTED, "转到安全账户"),
+        ):
+            dialog = _screen(window, payee, purpose)
+            _save(dialog, folder, f"{name}-{suffix}", written)
+            if name == "05-hold":
+                assert isinstance(dialog, RiskWarningDialog)
+                for check in dialog.question_checks.values():
+                    check.setChecked(True)
+                for answer in dialog.question_answers.values():
+                    answer.setText("客户称是同事介绍的借款")
+                dialog.note.setPlainText("客户坚持办理，已提示风险")
+                dialog.supervisor_id.setText("S2001")
+                dialog.supervisor_password.setText("wrong-password")
+                dialog._seconds_left = 0
+                dialog._update_proceed()
+                assert dialog.proceed_button is not None
+                dialog.proceed_button.click()
+                wait_until(dialog.error.isVisible)
+                _save(dialog, folder, f"07-supervisor-approval-{suffix}", written)
+            _finish(window, dialog)
+
+        window.new_customer()
+        _fill_customer(window)
+        unavailable = UnavailableDialog(ServiceFailure(FailureReason.TIMEOUT, "timed out"), window)
+        unavailable.show()
+        _save(unavailable, folder, f"08-screening-unavailable-{suffix}", written)
+        unavailable.finish()
+
+        window.lock()
+        _save(window, folder, f"09-idle-lock-{suffix}", written)
+    finally:
+        tasks.wait_for_all()
+        window.session = None
+        window.close()
+        window.deleteLater()
+        runtime.close()
+    return written
+
+
+def render_all(settings: Settings, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    previous = os.environ.get("COUNTERGUARD_DATA_DIR")
+    create_application()
+    written: list[Path] = []
+    try:
+        for language in ("zh-CN", "en"):
+            # A fresh demo database each time, so the pictures never show earlier history.
+            with tempfile.TemporaryDirectory() as scratch:
+                os.environ["COUNTERGUARD_DATA_DIR"] = scratch
+                written += render_language(settings, language, folder)
+    finally:
+        if previous is None:
+            os.environ.pop("COUNTERGUARD_DATA_DIR", None)
+        else:
+            os.environ["COUNTERGUARD_DATA_DIR"] = previous
+    return written

@@ -1,0 +1,58 @@
+"""Small building blocks shared by the screens: a labelled field with its inline error, decision colours."""
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+DECISION_COLOURS = {
+    # (text, background): readable on screen and when printed in grey.
+    "allow": ("#14532d", "#dcfce7"),
+    "warn": ("#7c2d12", "#fef3c7"),
+    "hold": ("#7c2d12", "#fed7aa"),
+    "block": ("#7f1d1d", "#fecaca"),
+    "unavailable": ("#1e293b", "#e2e8f0"),
+}
+
+
+class FieldRow(QWidget):
+    """A caption, the input, and the inline error under it (announced to screen readers)."""
+
+    def __init__(self, editor: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.editor = editor
+        self.caption = QLabel()
+        self.caption.setBuddy(editor)
+        self.error = QLabel()
+        self.error.setObjectName("fieldError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b91c1c;")
+        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 2)
+        layout.setSpacing(2)
+        layout.addWidget(self.caption)
+        layout.addWidget(editor)
+        layout.addWidget(self.error)
+
+    def set_caption(self, text: str) -> None:
+        self.caption.setText(text)
+        self.editor.setAccessibleName(text.replace("&", ""))
+
+    def set_error(self, message: str | None) -> None:
+        self.error.setText(message or "")
+        self.error.setVisible(bool(message))
+        self.editor.setAccessibleDescription(message or "")
+        self.editor.setProperty("invalid", bool(message))
+        self.editor.setStyleSheet("border: 1px solid #b91c1c;" if message else "")
+
+    @property
+    def has_error(self) -> bool:
+        return self.error.isVisible() or bool(self.error.text())
+
+
+def decision_banner_style(decision: str) -> str:
+    text, background = DECISION_COLOURS.get(decision, DECISION_COLOURS["unavailable"])
+    return (
+        f"QLabel {{ color: {text}; background: {background}; border-radius: 4px; padding: 8px;"
+        " font-weight: bold; }"
+    )
