@@ -127,8 +127,9 @@ class LockPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.message = QLabel()
-        self.message.setStyleSheet("font-size: 16pt;")
+        self.message.setStyleSheet("font-size: 14pt;")
         self.message.setWordWrap(True)
+        self.message.setObjectName("lockMessage")
         self.password = QLineEdit()
         self.password.setObjectName("unlockPassword")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -138,7 +139,8 @@ class LockPage(QWidget):
         self.error = QLabel()
         self.error.setStyleSheet("color: #b91c1c;")
         box = QWidget()
-        box.setMaximumWidth(460)
+        # A fixed width lets the wrapped message compute its height (a maximum width alone clips it).
+        box.setFixedWidth(520)
         inner = QVBoxLayout(box)
         inner.addWidget(self.message)
         inner.addWidget(self.password)
@@ -175,6 +177,8 @@ class LockPage(QWidget):
                 name=self.teller_name
             )
         )
+        # Layouts in a stacked page do not ask a wrapped label for its height; give it explicitly.
+        self.message.setMinimumHeight(self.message.heightForWidth(500))
         self.password.setAccessibleName(self.tr("Password"))
         self.unlock_button.setText(self.tr("Unlock"))
 

@@ -170,6 +170,7 @@ class RiskWarningDialog(QDialog):
         body_layout.addWidget(self.note)
         body_layout.addWidget(self.supervisor_box)
         body_layout.addWidget(self.police_panel)
+        body_layout.addStretch(1)  # short warnings keep their natural height instead of spreading out
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
