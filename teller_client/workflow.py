@@ -21,6 +21,8 @@ from teller_client.service_client import ServiceFailure
 log = logging.getLogger("counterguard.workflow")
 
 MAX_FACE_ATTEMPTS = 3
+# Which consent text the customer was shown; recorded with their answer.
+CONSENT_WORDING_VERSION = "face-consent-2026-11"
 
 
 class State(StrEnum):
@@ -112,6 +114,7 @@ class CounterSession:
     result: ScreeningResult | None = None
     last_failure: ServiceFailure | None = None
     police_referred: bool = False
+    face_consent_given: bool | None = None
     steps: list[str] = field(default_factory=list)
 
     # ------------------------------------------------------------ plumbing
@@ -150,8 +153,19 @@ class CounterSession:
         )
         self.customer = customer
 
+    def face_consent(self, given: bool, wording: str = CONSENT_WORDING_VERSION) -> None:
+        """The customer's separate consent to face capture (PIPL art. 29), asked before the camera starts."""
+        self._require(State.VERIFY_FACE)
+        self._step("face_consent", {"given": given, "wording": wording})
+        self.face_consent_given = given
+
+    def _require_consent(self) -> None:
+        if self.face_consent_given is not True:
+            raise WorkflowError("ask for and record the customer's consent before capturing their face")
+
     def face_verified(self, summary: FaceSummary) -> None:
         self._require(State.VERIFY_FACE)
+        self._require_consent()
         if summary.outcome != "match" or summary.liveness != "passed":
             raise WorkflowError("a face is verified only with a match and a passed liveness check")
         self._step("face_verified", _face_payload(summary), State.ENTER_REMITTANCE)
@@ -160,6 +174,7 @@ class CounterSession:
     def face_attempt_failed(self, summary: FaceSummary) -> None:
         """A mismatch, an inconclusive result or a failed liveness check; the teller may try again."""
         self._require(State.VERIFY_FACE)
+        self._require_consent()
         if summary.outcome == "match" and summary.liveness == "passed":
             raise WorkflowError("a successful check is recorded with face_verified")
         if self.face_attempts >= MAX_FACE_ATTEMPTS:

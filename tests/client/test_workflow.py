@@ -77,6 +77,7 @@ def session(store: AuditStore) -> CounterSession:
 
 def at_entry(session: CounterSession) -> CounterSession:
     session.identify(CUSTOMER)
+    session.face_consent(True)
     session.face_verified(MATCH)
     return session
 
@@ -94,6 +95,9 @@ def kinds(store: AuditStore) -> list[str]:
 def test_happy_path_is_recorded_step_by_step(session: CounterSession, store: AuditStore) -> None:
     session.identify(CUSTOMER)
     assert session.state is State.VERIFY_FACE
+    with pytest.raises(WorkflowError, match="consent"):
+        session.face_verified(MATCH)
+    session.face_consent(True)
     session.face_verified(MATCH)
     assert session.state is State.ENTER_REMITTANCE
     request = session.submit(REMITTANCE)
@@ -107,6 +111,7 @@ def test_happy_path_is_recorded_step_by_step(session: CounterSession, store: Aud
     assert session.state is State.DONE and session.finished
     assert kinds(store) == [
         "customer_identified",
+        "face_consent",
         "face_verified",
         "remittance_submitted",
         "screening_result",
@@ -147,6 +152,7 @@ def test_identity_cannot_be_given_twice(session: CounterSession) -> None:
 
 def test_face_verified_needs_match_and_liveness(session: CounterSession) -> None:
     session.identify(CUSTOMER)
+    session.face_consent(True)
     for summary in (FaceSummary("no_match", 0.7, "passed"), FaceSummary("match", 0.3, "failed")):
         with pytest.raises(WorkflowError, match="match and a passed liveness"):
             session.face_verified(summary)
@@ -155,6 +161,7 @@ def test_face_verified_needs_match_and_liveness(session: CounterSession) -> None
 
 def test_failed_attempts_then_alternative_verification(session: CounterSession, store: AuditStore) -> None:
     session.identify(CUSTOMER)
+    session.face_consent(True)
     with pytest.raises(WorkflowError, match="at least one failed attempt"):
         session.face_exception(FaceException.REPEATED_MISMATCH, "second document")
     for _ in range(MAX_FACE_ATTEMPTS):
