@@ -614,8 +614,9 @@ def render(options: Options, command: str, notes: str) -> str:
         )
         + ".",
         "",
-        f"Load generator: {options.rows_done[0].result.generator if options.rows_done else '-'} "
-        f"(1 thread) on the same machine as the service, closed loop: each connection sends its next "
+        f"Load generator: "
+        f"{'wrk (1 thread)' if options.generator == 'wrk' else 'Python (a thread per connection)'} "
+        f"on the same machine as the service, closed loop: each connection sends its next "
         f"screening when the previous answer arrives. {options.duration:g} s measured per row after "
         f"{options.warmup:g} s warm-up. Mix: 85% clean payees, 10% payees from the police list "
         "(accounts of the imported list), 5% a payee from the name directory; customers from a pool "
