@@ -84,17 +84,25 @@ class Settings:
     camera_source: str = _setting(
         "0", "Camera: a device index (0, 1, ...), a video file, or a folder of images (demos)."
     )
+    id_reader_folder: str = _setting(
+        "",
+        "Folder where the ID card reader's software drops the chip photo and the card's fields "
+        "(see docs/face_verification.md). Empty: no reader; the teller loads a photo instead.",
+    )
     face_match_threshold: float = _setting(
-        0.45,
+        0.55,
         "Face distance at or below which the customer matches the reference photo.",
         minimum=0.2,
         maximum=0.6,
     )
     face_no_match_threshold: float = _setting(
-        0.55,
+        0.6,
         "Face distance above which it is a no match; between the two it is inconclusive.",
         minimum=0.2,
         maximum=0.8,
+    )
+    face_challenge_seconds: float = _setting(
+        10.0, "Time the customer has for the head-turn liveness challenge.", minimum=3, maximum=30
     )
     amount_limit: Decimal = _setting(  # noqa: RUF009 - _setting wraps dataclasses.field
         _DEFAULT_AMOUNT_LIMIT,

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from teller_client.settings import Settings
 from teller_client.validation import (
     CUSTOMER_NAME,
     FieldError,
@@ -22,7 +23,8 @@ from teller_client.validation import (
     check_name,
     check_resident_id,
 )
-from teller_client.workflow import Customer, FaceException
+from teller_client.workflow import Customer
+from ui.face_panel import FacePanel
 from ui.widgets import FieldRow
 
 ID_TYPES = ("resident_id", "passport", "hk_macao_permit", "taiwan_permit", "foreign_permanent_resident")
@@ -34,7 +36,7 @@ class CustomerPanel(QGroupBox):
     sig_alternative_check = Signal(str, str)
     """Identity verified another way: (FaceException value, how it was checked)."""
 
-    def __init__(self, language: str = "zh-CN", parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings, language: str = "zh-CN", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.language = language
         self.id_type = QComboBox()
@@ -57,35 +59,24 @@ class CustomerPanel(QGroupBox):
         self.status.setObjectName("identityStatus")
         self.status.setWordWrap(True)
 
-        # The face-verification panel (camera, 1:1 match, liveness) takes this place in a later release;
-        # until then the teller records the alternative check the procedure allows.
-        self.face_box = QGroupBox()
-        self.face_box.setObjectName("faceVerification")
-        self.face_note = QLabel()
-        self.face_note.setWordWrap(True)
-        self.face_reason = QComboBox()
-        self.face_reason.setObjectName("faceReason")
-        self.alternative = FieldRow(QLineEdit())
-        self.alternative.editor.setObjectName("alternativeCheck")
-        self.alternative_button = QPushButton()
-        self.alternative_button.setObjectName("recordAlternative")
-        face_layout = QVBoxLayout(self.face_box)
-        face_layout.addWidget(self.face_note)
-        face_layout.addWidget(self.face_reason)
-        face_layout.addWidget(self.alternative)
-        face_layout.addWidget(self.alternative_button)
+        self.face = FacePanel(settings, language)
+        self.face_box = self.face
+        # The exception path lives in the face panel; these names keep the panel's API in one place.
+        self.alternative = self.face.alternative
+        self.alternative_button = self.face.alternative_button
+        self.face_reason = self.face.exception_reason
 
         layout = QVBoxLayout(self)
         for row in (self.id_type_row, self.id_number, self.customer_name, self.birth_date):
             layout.addWidget(row)
         layout.addWidget(self.confirm_button)
         layout.addWidget(self.status)
-        layout.addWidget(self.face_box)
+        # The face panel is placed by the window in a column of its own (it needs the height).
         layout.addStretch(1)
 
         self._id_editor.textEdited.connect(self._id_number_edited)
         self.confirm_button.clicked.connect(self.confirm)
-        self.alternative_button.clicked.connect(self._record_alternative)
+        self.face.sig_exception.connect(self.sig_alternative_check.emit)
         for editor in (self.id_number.editor, self.customer_name.editor):
             assert isinstance(editor, QLineEdit)
             editor.returnPressed.connect(self.confirm)
@@ -120,6 +111,15 @@ class CustomerPanel(QGroupBox):
     def _show(self, row: FieldRow, checked: Any) -> None:
         row.set_error(checked.text(self.language) if isinstance(checked, FieldError) else None)
 
+    def fill_from_card(self, name: str, id_number: str) -> None:
+        """The ID card reader read the card: its fields replace typing (only before confirmation)."""
+        if not self.confirm_button.isEnabled():
+            return
+        self.id_type.setCurrentIndex(0)
+        self._id_editor.setText(id_number)
+        self._id_number_edited(id_number)
+        self._name_editor.setText(name)
+
     def customer(self) -> Customer | None:
         """Validate the identity fields; shows each error beside its field."""
         id_type = str(self.id_type.currentData())
@@ -145,17 +145,6 @@ class CustomerPanel(QGroupBox):
         if customer is not None:
             self.sig_identity_confirmed.emit(customer)
 
-    def _record_alternative(self) -> None:
-        editor = self.alternative.editor
-        assert isinstance(editor, QLineEdit)
-        text = editor.text().strip()
-        if len(text) < 4:
-            self.alternative.set_error(self.tr("Say how the identity was checked, e.g. second document."))
-            editor.setFocus()
-            return
-        self.alternative.set_error(None)
-        self.sig_alternative_check.emit(str(self.face_reason.currentData()), text)
-
     def set_stage(self, stage: str) -> None:
         """identify: fields open; verify: identity fixed, face check open; done: all fixed."""
         identifying = stage == "identify"
@@ -167,7 +156,7 @@ class CustomerPanel(QGroupBox):
         ):
             widget.setEnabled(identifying)
         self.confirm_button.setEnabled(identifying)
-        self.face_box.setEnabled(stage == "verify")
+        self.face.setEnabled(stage == "verify")
         self.status.setText(
             {
                 "identify": self.tr("Identity not yet confirmed."),
@@ -182,13 +171,14 @@ class CustomerPanel(QGroupBox):
             self._id_editor.setFocus()
 
     def clear(self) -> None:
-        for row in (self.id_number, self.customer_name, self.alternative):
+        for row in (self.id_number, self.customer_name):
             editor = row.editor
             assert isinstance(editor, QLineEdit)
             editor.clear()
             row.set_error(None)
         self.id_type.setCurrentIndex(0)
         self.birth_date_editor.setDate(QDate(1980, 1, 1))
+        self.face.reset()
         self.set_stage("identify")
 
     def retranslate(self) -> None:
@@ -212,24 +202,6 @@ class CustomerPanel(QGroupBox):
         self.birth_date.set_caption(self.tr("&Birth date"))
         self.confirm_button.setText(self.tr("&Confirm identity"))
         self.confirm_button.setAccessibleName(self.tr("Confirm identity"))
-        self.face_box.setTitle(self.tr("Face verification"))
-        self.face_note.setText(
-            self.tr(
-                "The camera check is not available at this counter yet. Verify the customer's identity "
-                "by the alternative procedure and record how it was done."
-            )
-        )
-        reason = self.face_reason.currentData()
-        self.face_reason.clear()
-        self.face_reason.addItem(self.tr("No camera at this counter"), FaceException.NO_CAMERA.value)
-        self.face_reason.addItem(
-            self.tr("Customer refuses face capture"), FaceException.CONSENT_REFUSED.value
-        )
-        if reason is not None:
-            self.face_reason.setCurrentIndex(max(0, self.face_reason.findData(reason)))
-        self.face_reason.setAccessibleName(self.tr("Why the face check is not done"))
-        self.alternative.set_caption(self.tr("How identity was checked"))
-        self.alternative_button.setText(self.tr("&Record alternative check"))
         if hasattr(self, "_stage"):
             self.set_stage(self._stage)
 

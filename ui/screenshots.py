@@ -28,6 +28,8 @@ from ui.teller_window import TellerWindow
 from ui.unavailable_dialog import UnavailableDialog
 
 log = logging.getLogger("counterguard.ui.screenshots")
+# The shared sample faces beside the repository (see its README); face scenes need them.
+FACES = Path(__file__).resolve().parents[1].parent / "shared" / "faces"
 
 POLICE_LISTED = ("6222000011112222337", "刘洋")
 PEER_LISTED = ("6214830012341234120", "周杰")
@@ -110,12 +112,45 @@ def _finish(window: TellerWindow, dialog: QDialog) -> None:
     wait_until(lambda: window.current_dialog is None)
 
 
+def _face_scenes(window: TellerWindow, folder: Path, suffix: str, written: list[Path]) -> None:
+    """The face panel: consent, the live check with its instruction, and a finished attempt."""
+    window.new_customer()
+    panel = window.customer_panel
+    number = _next_id()
+    _type(panel.id_number.editor, number)
+    _type(panel.customer_name.editor, "张建国")
+    panel._id_number_edited(number)
+    panel.confirm()
+    face = panel.face
+    wait_until(face.isEnabled)
+    _save(window, folder, f"10-face-consent-{suffix}", written)
+    face.consent_yes.click()
+    face.load_reference_file(str(FACES / "people" / "obama" / "obama1.jpg"))
+    wait_until(face.start_button.isEnabled, timeout=60)
+    face.start_button.click()
+    wait_until(lambda: face.preview.pixmap() is not None and not face.preview.pixmap().isNull(), timeout=60)
+    wait_until(lambda: bool(face.instruction.text()), timeout=60)
+    _save(window, folder, f"11-face-check-{suffix}", written)
+    wait_until(lambda: bool(face.result.text()), timeout=60)
+    _save(window, folder, f"12-face-result-{suffix}", written)
+    face.reset()
+
+
 def render_language(settings: Settings, language: str, folder: Path) -> list[Path]:
     written: list[Path] = []
     suffix = "zh" if language == "zh-CN" else "en"
     translations = Translations()
     translations.apply(language)
-    runtime = open_runtime(dataclasses.replace(settings, language=language), start_delivery=False)
+    runtime = open_runtime(
+        dataclasses.replace(
+            settings,
+            language=language,
+            # The demo camera: the shared sample photos, read where they are (never copied).
+            camera_source=str(FACES / "people" / "obama"),
+            face_challenge_seconds=4.0,
+        ),
+        start_delivery=False,
+    )
     window = TellerWindow(Desk(runtime), translations)
     try:
         window.resize(1366, 768)
@@ -164,6 +199,9 @@ def render_language(settings: Settings, language: str, folder: Path) -> list[Pat
         unavailable.show()
         _save(unavailable, folder, f"08-screening-unavailable-{suffix}", written)
         unavailable.finish()
+
+        if FACES.exists():
+            _face_scenes(window, folder, suffix, written)
 
         window.lock()
         _save(window, folder, f"09-idle-lock-{suffix}", written)

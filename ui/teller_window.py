@@ -6,6 +6,7 @@ never freezes; results come back here on the GUI thread.
 
 import logging
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -14,10 +15,12 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QDialog,
+    QFrame,
     QGroupBox,
     QHeaderView,
     QLabel,
     QMainWindow,
+    QScrollArea,
     QSplitter,
     QStackedWidget,
     QTableWidget,
@@ -28,10 +31,18 @@ from PySide6.QtWidgets import (
 
 from teller_client.contract import ScreeningResult, SessionGrant
 from teller_client.desk import AckOutcome, Desk
+from teller_client.face.id_reader import FolderDropReader
 from teller_client.masking import mask_account
 from teller_client.service_client import FailureReason, ServiceFailure
 from teller_client.validation import format_amount
-from teller_client.workflow import CounterSession, Customer, FaceException, Remittance, WorkflowError
+from teller_client.workflow import (
+    CounterSession,
+    Customer,
+    FaceException,
+    FaceSummary,
+    Remittance,
+    WorkflowError,
+)
 from ui.customer_panel import CustomerPanel
 from ui.i18n import Translations
 from ui.pages import BRAND, LockPage, SignInPage
@@ -75,7 +86,7 @@ class TellerWindow(QMainWindow):
 
         self.sign_in_page = SignInPage(desk.runtime.demo_accounts if desk.runtime.demo else ())
         self.lock_page = LockPage()
-        self.customer_panel = CustomerPanel(translations.language)
+        self.customer_panel = CustomerPanel(self.settings, translations.language)
         self.form = RemittanceForm(self.settings.amount_limit, translations.language)
         self.screening_state = QLabel()
         self.screening_state.setObjectName("screeningState")
@@ -95,11 +106,17 @@ class TellerWindow(QMainWindow):
         right_layout.addWidget(self.form)
         right_layout.addWidget(self.screening_state)
         right_layout.addWidget(self.transactions_box, 1)
+        face_column = QScrollArea()
+        face_column.setObjectName("faceColumn")
+        face_column.setWidgetResizable(True)
+        face_column.setFrameShape(QFrame.Shape.NoFrame)
+        face_column.setWidget(self.customer_panel.face)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.customer_panel)
+        splitter.addWidget(face_column)
         splitter.addWidget(right)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([360, 900])
+        splitter.setStretchFactor(2, 2)
+        splitter.setSizes([300, 370, 690])
         self.work_page = splitter
 
         self.stack = QStackedWidget()
@@ -131,6 +148,11 @@ class TellerWindow(QMainWindow):
         self.lock_page.sig_unlock_requested.connect(self._unlock)
         self.customer_panel.sig_identity_confirmed.connect(self._identity_confirmed)
         self.customer_panel.sig_alternative_check.connect(self._alternative_check)
+        face = self.customer_panel.face
+        face.sig_consent.connect(self._face_consent)
+        face.sig_result.connect(self._face_result)
+        face.sig_card_read.connect(lambda card: self.customer_panel.fill_from_card(card.name, card.id_number))
+        self._card_reader: FolderDropReader | None = None
         self.form.sig_submitted.connect(self._submit)
 
         self.idle_timer = QTimer(self)
@@ -206,6 +228,7 @@ class TellerWindow(QMainWindow):
         self.transactions.setRowCount(0)
         self._show_page("work")
         self.new_customer()
+        self._start_card_reader()
         self.idle_timer.start()
         self.refresh_status()
 
@@ -219,6 +242,7 @@ class TellerWindow(QMainWindow):
         self.form.clear()
         self.teller_label.clear()
         self.idle_timer.stop()
+        self._stop_card_reader()
         self._show_page("sign_in")
 
     # ------------------------------------------------------------ idle lock
@@ -232,6 +256,7 @@ class TellerWindow(QMainWindow):
         """Hide every customer detail until the teller's password is given again."""
         if self._page != "work":
             return
+        self.customer_panel.face.stop_capture()  # no camera running behind a locked screen
         for dialog in self.findChildren(QDialog):
             if dialog.isVisible():
                 dialog.hide()
@@ -291,6 +316,54 @@ class TellerWindow(QMainWindow):
             lambda _none: self.customer_panel.set_stage("verify"),
             self._step_failed,
             pool_name="disk",
+        )
+
+    def _start_card_reader(self) -> None:
+        folder = self.settings.id_reader_folder
+        if not folder or self._card_reader is not None:
+            return
+        on_card, on_error = self.customer_panel.face.card_reader_callbacks()
+        self._card_reader = FolderDropReader(Path(folder), on_card, on_error)
+        self._card_reader.start()
+
+    def _stop_card_reader(self) -> None:
+        if self._card_reader is not None:
+            self._card_reader.stop()
+            self._card_reader = None
+
+    def _face_consent(self, given: bool) -> None:
+        session = self.session
+        assert session is not None
+        run_in_background(
+            lambda: session.face_consent(given), lambda _none: None, self._step_failed, pool_name="disk"
+        )
+
+    def _face_result(self, summary: FaceSummary) -> None:
+        session = self.session
+        assert session is not None
+        face = self.customer_panel.face
+        if summary.outcome == "match" and summary.liveness == "passed":
+
+            def verified(_none: None) -> None:
+                self.customer_panel.set_stage("done")
+                self.form.set_open(True)
+                self._set_state_text("keying")
+                self.form.payer.editor.setFocus()
+
+            run_in_background(
+                lambda: session.face_verified(summary), verified, self._step_failed, pool_name="disk"
+            )
+            return
+
+        def recorded(_none: None) -> None:
+            if session.face_attempts_left <= 0:
+                face.start_button.setEnabled(False)
+                self.screening_state.setText(
+                    self.tr("No more face attempts: verify the identity by the alternative procedure.")
+                )
+
+        run_in_background(
+            lambda: session.face_attempt_failed(summary), recorded, self._step_failed, pool_name="disk"
         )
 
     def _alternative_check(self, reason: str, description: str) -> None:
@@ -608,6 +681,8 @@ class TellerWindow(QMainWindow):
             return
         self.status_timer.stop()
         self.idle_timer.stop()
+        self._stop_card_reader()
+        self.customer_panel.face.reset()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)

@@ -3,117 +3,250 @@
 <context>
     <name>CustomerPanel</name>
     <message>
-        <location filename="../../ui/customer_panel.py" line="153" />
-        <source>Say how the identity was checked, e.g. second document.</source>
-        <translation>请说明如何核实身份，例如核对第二证件。</translation>
-    </message>
-    <message>
-        <location filename="../../ui/customer_panel.py" line="173" />
+        <location filename="../../ui/customer_panel.py" line="162" />
         <source>Identity not yet confirmed.</source>
         <translation>尚未确认客户身份。</translation>
     </message>
     <message>
-        <location filename="../../ui/customer_panel.py" line="175" />
+        <location filename="../../ui/customer_panel.py" line="164" />
         <source>Identity confirmed. Verify the customer's face, or record the alternative check.</source>
         <translation>身份已确认。请进行人脸核验，或记录替代核验方式。</translation>
     </message>
     <message>
-        <location filename="../../ui/customer_panel.py" line="177" />
+        <location filename="../../ui/customer_panel.py" line="166" />
         <source>Identity confirmed and verified.</source>
         <translation>身份已确认并完成核验。</translation>
     </message>
     <message>
-        <location filename="../../ui/customer_panel.py" line="195" />
+        <location filename="../../ui/customer_panel.py" line="185" />
         <source>Customer</source>
         <translation>客户</translation>
     </message>
     <message>
-        <location filename="../../ui/customer_panel.py" line="197" />
+        <location filename="../../ui/customer_panel.py" line="187" />
         <source>Resident ID card</source>
         <translation>居民身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/customer_panel.py" line="198" />
+        <location filename="../../ui/customer_panel.py" line="188" />
         <source>Passport</source>
         <translation>护照</translation>
     </message>
     <message>
-        <location filename="../../ui/customer_panel.py" line="199" />
+        <location filename="../../ui/customer_panel.py" line="189" />
         <source>Mainland travel permit (HK/Macao)</source>
         <translation>港澳居民来往内地通行证</translation>
     </message>
     <message>
-        <location filename="../../ui/customer_panel.py" line="200" />
+        <location filename="../../ui/customer_panel.py" line="190" />
         <source>Mainland travel permit (Taiwan)</source>
         <translation>台湾居民来往大陆通行证</translation>
     </message>
     <message>
-        <location filename="../../ui/customer_panel.py" line="201" />
+        <location filename="../../ui/customer_panel.py" line="191" />
         <source>Foreign permanent resident ID</source>
         <translation>外国人永久居留身份证</translation>
     </message>
     <message>
-        <location filename="../../ui/customer_panel.py" line="209" />
+        <location filename="../../ui/customer_panel.py" line="199" />
         <source>ID &amp;type</source>
         <translation>证件类型(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../../ui/customer_panel.py" line="210" />
+        <location filename="../../ui/customer_panel.py" line="200" />
         <source>ID &amp;number</source>
         <translation>证件号码(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/customer_panel.py" line="211" />
+        <location filename="../../ui/customer_panel.py" line="201" />
         <source>Customer &amp;name</source>
         <translation>客户姓名(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../ui/customer_panel.py" line="212" />
+        <location filename="../../ui/customer_panel.py" line="202" />
         <source>&amp;Birth date</source>
         <translation>出生日期(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../ui/customer_panel.py" line="213" />
+        <location filename="../../ui/customer_panel.py" line="203" />
         <source>&amp;Confirm identity</source>
         <translation>确认身份(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../ui/customer_panel.py" line="214" />
+        <location filename="../../ui/customer_panel.py" line="204" />
         <source>Confirm identity</source>
         <translation>确认身份</translation>
     </message>
+</context>
+<context>
+    <name>FacePanel</name>
     <message>
-        <location filename="../../ui/customer_panel.py" line="215" />
+        <location filename="../../ui/face_panel.py" line="214" />
+        <source>Reading the reference photo…</source>
+        <translation>正在读取比对照片…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="220" />
+        <source>The reference photo cannot be used: {problem}</source>
+        <translation>该比对照片无法使用：{problem}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="226" />
+        <source>Reference photo ready ({origin}).</source>
+        <translation>比对照片已就绪（{origin}）。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="227" />
+        <source>ID card chip</source>
+        <translation>身份证芯片</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="227" />
+        <source>file</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="247" />
+        <source>Reference photo</source>
+        <translation>比对照片</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="248" />
+        <source>Images (*.jpg *.jpeg *.png *.bmp)</source>
+        <translation>图片 (*.jpg *.jpeg *.png *.bmp)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="330" />
+        <source>Verified: the customer matches the ID photo and passed the liveness check.</source>
+        <translation>核验通过：客户与证件照片一致，并通过活体检测。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="335" />
+        <source>Liveness check failed: the head-turn instructions were not followed in time.</source>
+        <translation>活体检测未通过：未在规定时间内按提示转头。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="339" />
+        <source>No match: the live face does not match the ID photo.</source>
+        <translation>比对不一致：现场人脸与证件照片不符。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="341" />
+        <source>Inconclusive: use the alternative verification procedure.</source>
+        <translation>结果不确定：请按替代流程核验身份。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="343" />
+        <source>(distance {distance:.2f})</source>
+        <translation>（距离 {distance:.2f}）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="347" />
+        <source>Try again</source>
+        <translation>重新核验</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="362" />
+        <source>No usable camera: record the alternative verification below.</source>
+        <translation>没有可用的摄像头：请在下方记录替代核验方式。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="369" />
+        <source>The face check could not continue: {error}</source>
+        <translation>人脸核验无法继续：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="377" />
+        <source>Say how the identity was checked, e.g. second document.</source>
+        <translation>请说明如何核实身份，例如核对第二证件。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="415" />
+        <source>Put the ID card on the reader, or load the customer's photo.</source>
+        <translation>请将身份证放在读卡器上，或载入客户照片。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="417" />
+        <source>Ask for consent first.</source>
+        <translation>请先征得客户同意。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="419" />
+        <source>&amp;Start face check</source>
+        <translation>开始人脸核验(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="422" />
         <source>Face verification</source>
         <translation>人脸核验</translation>
     </message>
     <message>
-        <location filename="../../ui/customer_panel.py" line="218" />
-        <source>The camera check is not available at this counter yet. Verify the customer's identity by the alternative procedure and record how it was done.</source>
-        <translation>本柜台暂未启用摄像头核验。请按替代流程核实客户身份，并记录核验方式。</translation>
+        <location filename="../../ui/face_panel.py" line="425" />
+        <source>Ask the customer: "To confirm your identity we compare your face with your ID card photo on this computer. The picture is not stored or sent anywhere. Do you agree? If not, we will check your identity another way."</source>
+        <translation>请告知客户：“为确认您的身份，我们将在本机把您的人脸与身份证照片进行比对。照片不会保存，也不会发送到任何地方。您是否同意？如不同意，我们将用其他方式核实您的身份。”</translation>
     </message>
     <message>
-        <location filename="../../ui/customer_panel.py" line="224" />
+        <location filename="../../ui/face_panel.py" line="430" />
+        <source>Customer &amp;agrees</source>
+        <translation>客户同意(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="431" />
+        <source>Customer &amp;declines</source>
+        <translation>客户拒绝(&amp;D)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="432" />
+        <source>Load &amp;photo…</source>
+        <translation>载入照片(&amp;P)…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="433" />
+        <source>ID photo</source>
+        <translation>证件照片</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="434" />
+        <source>Live face</source>
+        <translation>现场人脸</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="435" />
+        <source>Camera preview</source>
+        <translation>摄像头画面</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="436" />
+        <source>Alternative verification</source>
+        <translation>替代核验</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="439" />
         <source>No camera at this counter</source>
         <translation>本柜台无摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/customer_panel.py" line="226" />
+        <location filename="../../ui/face_panel.py" line="441" />
         <source>Customer refuses face capture</source>
         <translation>客户拒绝人脸采集</translation>
     </message>
     <message>
-        <location filename="../../ui/customer_panel.py" line="230" />
+        <location filename="../../ui/face_panel.py" line="444" />
+        <source>Face does not match after attempts</source>
+        <translation>多次比对不一致</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="448" />
         <source>Why the face check is not done</source>
         <translation>未进行人脸核验的原因</translation>
     </message>
     <message>
-        <location filename="../../ui/customer_panel.py" line="231" />
+        <location filename="../../ui/face_panel.py" line="449" />
         <source>How identity was checked</source>
         <translation>身份核验方式</translation>
     </message>
     <message>
-        <location filename="../../ui/customer_panel.py" line="232" />
+        <location filename="../../ui/face_panel.py" line="450" />
         <source>&amp;Record alternative check</source>
         <translation>记录替代核验(&amp;R)</translation>
     </message>
@@ -121,17 +254,17 @@
 <context>
     <name>LockPage</name>
     <message>
-        <location filename="../../ui/pages.py" line="174" />
+        <location filename="../../ui/pages.py" line="176" />
         <source>Screen locked after inactivity. {name}, enter your password to continue.</source>
         <translation>长时间无操作，屏幕已锁定。{name}，请输入密码继续。</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="178" />
+        <location filename="../../ui/pages.py" line="182" />
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/pages.py" line="179" />
+        <location filename="../../ui/pages.py" line="183" />
         <source>Unlock</source>
         <translation>解锁</translation>
     </message>
@@ -295,184 +428,184 @@
 <context>
     <name>RiskWarningDialog</name>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="229" />
+        <location filename="../../ui/risk_dialog.py" line="230" />
         <source>read the warning ({seconds} s)</source>
         <translation>阅读提示（{seconds} 秒）</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="232" />
+        <location filename="../../ui/risk_dialog.py" line="233" />
         <source>ask every question and record the answer</source>
         <translation>逐项询问并记录客户回答</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="235" />
+        <location filename="../../ui/risk_dialog.py" line="236" />
         <source>write a note</source>
         <translation>填写备注</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="239" />
+        <location filename="../../ui/risk_dialog.py" line="240" />
         <source>supervisor ID and password</source>
         <translation>主管工号和密码</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="248" />
+        <location filename="../../ui/risk_dialog.py" line="249" />
         <source>Proceed ({seconds})</source>
         <translation>继续办理（{seconds}）</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="250" />
+        <location filename="../../ui/risk_dialog.py" line="251" />
         <source>&amp;Proceed</source>
         <translation>继续办理(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="302" />
+        <location filename="../../ui/risk_dialog.py" line="303" />
         <source>police list</source>
         <translation>公安涉案名单</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="303" />
+        <location filename="../../ui/risk_dialog.py" line="304" />
         <source>peer bank report</source>
         <translation>同业银行通报</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="304" />
+        <location filename="../../ui/risk_dialog.py" line="305" />
         <source>our bank's report</source>
         <translation>本行报告</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="305" />
+        <location filename="../../ui/risk_dialog.py" line="306" />
         <source>screening rule</source>
         <translation>筛查规则</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="306" />
+        <location filename="../../ui/risk_dialog.py" line="307" />
         <source>customer history</source>
         <translation>客户历史记录</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="312" />
+        <location filename="../../ui/risk_dialog.py" line="313" />
         <source>WARNING — check this remittance with the customer</source>
         <translation>风险提示 — 请与客户核实本笔汇款</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="313" />
+        <location filename="../../ui/risk_dialog.py" line="314" />
         <source>HOLD — a supervisor must approve before this remittance can proceed</source>
         <translation>暂停办理 — 须经主管审批方可继续</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="314" />
+        <location filename="../../ui/risk_dialog.py" line="315" />
         <source>BLOCKED — this remittance must not be made</source>
         <translation>已拦截 — 本笔汇款不得办理</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="316" />
+        <location filename="../../ui/risk_dialog.py" line="317" />
         <source>Fraud risk warning</source>
         <translation>涉诈风险提示</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="320" />
+        <location filename="../../ui/risk_dialog.py" line="321" />
         <source>Risk score {score} of 100</source>
         <translation>风险评分 {score}（满分100）</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="323" />
+        <location filename="../../ui/risk_dialog.py" line="324" />
         <source>Why</source>
         <translation>风险原因</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="333" />
+        <location filename="../../ui/risk_dialog.py" line="334" />
         <source>Scam type: {typology} · Source: {source}</source>
         <translation>诈骗类型：{typology} · 来源：{source}</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="343" />
+        <location filename="../../ui/risk_dialog.py" line="344" />
         <source>Payee name check: the name matches the account holder.</source>
         <translation>收款人户名核验：姓名与账户户名一致。</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="346" />
+        <location filename="../../ui/risk_dialog.py" line="347" />
         <source>Payee name check: CLOSE MATCH. The account is held by {name}. Ask the customer whether this is the person they mean.</source>
         <translation>收款人户名核验：相近。该账户户名为“{name}”，请向客户确认是否为其要汇款的人。</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="353" />
+        <location filename="../../ui/risk_dialog.py" line="354" />
         <source>Payee name check: NO MATCH. The name given does not match the account holder: the money may go to an account that is not held by the intended payee.</source>
         <translation>收款人户名核验：不一致。所填姓名与账户户名不符，资金可能汇入并非收款人本人的账户。</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="360" />
+        <location filename="../../ui/risk_dialog.py" line="361" />
         <source>Payee name check unavailable: the name could not be checked. Confirm the payee by other means, or try again later.</source>
         <translation>收款人户名核验暂不可用：无法核对户名。请通过其他方式确认收款人，或稍后重试。</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="369" />
+        <location filename="../../ui/risk_dialog.py" line="370" />
         <source>Ask the customer — tick each question and write the answer</source>
         <translation>询问客户 — 逐项勾选并记录回答</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="372" />
+        <location filename="../../ui/risk_dialog.py" line="373" />
         <source>Customer's answer</source>
         <translation>客户回答</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="374" />
+        <location filename="../../ui/risk_dialog.py" line="375" />
         <source>Answer: {question}</source>
         <translation>回答：{question}</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="377" />
+        <location filename="../../ui/risk_dialog.py" line="378" />
         <source>&amp;Note (required to proceed)</source>
         <translation>备注（继续办理时必填）(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="377" />
+        <location filename="../../ui/risk_dialog.py" line="378" />
         <source>&amp;Note</source>
         <translation>备注(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="379" />
+        <location filename="../../ui/risk_dialog.py" line="380" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="380" />
+        <location filename="../../ui/risk_dialog.py" line="381" />
         <source>Supervisor approval (dual control)</source>
         <translation>主管审批（双人复核）</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="381" />
-        <location filename="../../ui/risk_dialog.py" line="383" />
+        <location filename="../../ui/risk_dialog.py" line="382" />
+        <location filename="../../ui/risk_dialog.py" line="384" />
         <source>Supervisor ID</source>
         <translation>主管工号</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="382" />
-        <location filename="../../ui/risk_dialog.py" line="384" />
+        <location filename="../../ui/risk_dialog.py" line="383" />
+        <location filename="../../ui/risk_dialog.py" line="385" />
         <source>Supervisor password</source>
         <translation>主管密码</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="387" />
+        <location filename="../../ui/risk_dialog.py" line="388" />
         <source>Police referral recorded. Branch procedure: keep the customer in a quiet, private area; inform the branch manager; call the police on 110 or the anti-fraud hotline 96110; do not hand over cash or complete the transfer until the police have spoken with the customer. Then cancel or delay the remittance here.</source>
         <translation>已记录报警。网点处置流程：请将客户引导至安静、私密的区域；报告网点负责人；拨打110报警或96110反诈专线；在民警与客户沟通之前，不得交付现金或完成转账。之后请在此取消或延迟本笔汇款。</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="393" />
+        <location filename="../../ui/risk_dialog.py" line="394" />
         <source>&amp;Cancel remittance</source>
         <translation>取消汇款(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="394" />
+        <location filename="../../ui/risk_dialog.py" line="395" />
         <source>Delay &amp;2 hours</source>
         <translation>延迟2小时到账(&amp;2)</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="395" />
+        <location filename="../../ui/risk_dialog.py" line="396" />
         <source>Delay to next &amp;day</source>
         <translation>次日到账(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="396" />
+        <location filename="../../ui/risk_dialog.py" line="397" />
         <source>Refer to p&amp;olice</source>
         <translation>报警处置(&amp;O)</translation>
     </message>
@@ -540,232 +673,237 @@
 <context>
     <name>TellerWindow</name>
     <message>
-        <location filename="../../ui/teller_window.py" line="214" />
+        <location filename="../../ui/teller_window.py" line="229" />
         <source>Finish the current remittance before signing out.</source>
         <translation>请先办结当前汇款再退出登录。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="267" />
+        <location filename="../../ui/teller_window.py" line="284" />
         <source>Finish the current remittance first.</source>
         <translation>请先办结当前汇款。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="383" />
+        <location filename="../../ui/teller_window.py" line="354" />
+        <source>No more face attempts: verify the identity by the alternative procedure.</source>
+        <translation>人脸核验次数已用完：请按替代流程核验身份。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="448" />
         <source>Supervisor approval not given: the supervisor ID or password is wrong, or that person is not a supervisor of this branch.</source>
         <translation>主管审批未通过：主管工号或密码错误，或该人员不是本网点主管。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="411" />
+        <location filename="../../ui/teller_window.py" line="476" />
         <source>Completed</source>
         <translation>已办理</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="412" />
+        <location filename="../../ui/teller_window.py" line="477" />
         <source>Completed with delayed arrival</source>
         <translation>已办理（延迟到账）</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="413" />
+        <location filename="../../ui/teller_window.py" line="478" />
         <source>Cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="414" />
+        <location filename="../../ui/teller_window.py" line="479" />
         <source>Offline procedure — queued for screening</source>
         <translation>离线流程 — 待恢复后筛查</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="416" />
+        <location filename="../../ui/teller_window.py" line="481" />
         <source>not screened</source>
         <translation>未筛查</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="496" />
+        <location filename="../../ui/teller_window.py" line="561" />
         <source>Account {account} reported (reference {report}).</source>
         <translation>账户 {account} 已上报（编号 {report}）。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="518" />
+        <location filename="../../ui/teller_window.py" line="583" />
         <source>Service: checking…</source>
         <translation>服务：检查中…</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="520" />
+        <location filename="../../ui/teller_window.py" line="585" />
         <source>Service: connected</source>
         <translation>服务：已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="522" />
+        <location filename="../../ui/teller_window.py" line="587" />
         <source>Service: NOT reachable</source>
         <translation>服务：无法连接</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="524" />
+        <location filename="../../ui/teller_window.py" line="589" />
         <source>Audit records waiting: {count}</source>
         <translation>待上送审计记录：{count}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="539" />
+        <location filename="../../ui/teller_window.py" line="604" />
         <source>Confirm the customer's identity, then key the remittance.</source>
         <translation>请先确认客户身份，再录入汇款信息。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="540" />
+        <location filename="../../ui/teller_window.py" line="605" />
         <source>Key the remittance and press Enter to screen it.</source>
         <translation>请录入汇款信息，按回车提交筛查。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="541" />
+        <location filename="../../ui/teller_window.py" line="606" />
         <source>Sending for screening…</source>
         <translation>正在提交筛查…</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="542" />
+        <location filename="../../ui/teller_window.py" line="607" />
         <source>Screening… please wait</source>
         <translation>正在筛查…请稍候</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="543" />
+        <location filename="../../ui/teller_window.py" line="608" />
         <source>Screening: no risk found — completing the remittance</source>
         <translation>筛查结果：未发现风险 — 正在办理</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="544" />
+        <location filename="../../ui/teller_window.py" line="609" />
         <source>Screening: WARNING — see the risk warning</source>
         <translation>筛查结果：风险提示 — 请查看提示窗口</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="545" />
+        <location filename="../../ui/teller_window.py" line="610" />
         <source>Screening: HOLD — supervisor approval needed</source>
         <translation>筛查结果：暂停 — 需主管审批</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="546" />
+        <location filename="../../ui/teller_window.py" line="611" />
         <source>Screening: BLOCKED — this remittance must not be made</source>
         <translation>筛查结果：拦截 — 本笔汇款不得办理</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="547" />
+        <location filename="../../ui/teller_window.py" line="612" />
         <source>Screening UNAVAILABLE — the remittance has not been screened</source>
         <translation>筛查不可用 — 本笔汇款尚未经过筛查</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="548" />
+        <location filename="../../ui/teller_window.py" line="613" />
         <source>Last remittance: {outcome}</source>
         <translation>上一笔汇款：{outcome}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="557" />
+        <location filename="../../ui/teller_window.py" line="622" />
         <source>This teller ID is locked after too many wrong passwords. Ask a supervisor or IT.</source>
         <translation>密码错误次数过多，该柜员号已锁定。请联系主管或科技人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="560" />
+        <location filename="../../ui/teller_window.py" line="625" />
         <source>Not allowed: {detail}</source>
         <translation>无权操作：{detail}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="561" />
+        <location filename="../../ui/teller_window.py" line="626" />
         <source>Teller ID or password is wrong.</source>
         <translation>柜员号或密码错误。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="564" />
+        <location filename="../../ui/teller_window.py" line="629" />
         <source>The service refused this: {detail}</source>
         <translation>服务拒绝了该操作：{detail}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="565" />
+        <location filename="../../ui/teller_window.py" line="630" />
         <source>The screening service cannot be used right now ({reason}). Try again.</source>
         <translation>筛查服务暂时无法使用（{reason}），请重试。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="571" />
+        <location filename="../../ui/teller_window.py" line="636" />
         <source>That step could not be completed: {error}</source>
         <translation>该步骤未能完成：{error}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="576" />
+        <location filename="../../ui/teller_window.py" line="641" />
         <source>Something went wrong: {error}</source>
         <translation>发生错误：{error}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="579" />
+        <location filename="../../ui/teller_window.py" line="644" />
         <source> — DEMO</source>
         <translation> — 演示</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="580" />
+        <location filename="../../ui/teller_window.py" line="645" />
         <source>DEMO — not connected to a real screening service</source>
         <translation>演示模式 — 未连接真实筛查服务</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="581" />
+        <location filename="../../ui/teller_window.py" line="646" />
         <source>&amp;Counter</source>
         <translation>柜面(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="582" />
+        <location filename="../../ui/teller_window.py" line="647" />
         <source>&amp;New customer</source>
         <translation>新客户(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="583" />
+        <location filename="../../ui/teller_window.py" line="648" />
         <source>&amp;Report suspicious account…</source>
         <translation>上报可疑账户(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="584" />
+        <location filename="../../ui/teller_window.py" line="649" />
         <source>&amp;Lock screen</source>
         <translation>锁定屏幕(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="586" />
+        <location filename="../../ui/teller_window.py" line="651" />
         <source>Switch to English</source>
         <translation>Switch to English</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="588" />
+        <location filename="../../ui/teller_window.py" line="653" />
         <source>Switch to Chinese</source>
         <translation>切换为中文</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="590" />
+        <location filename="../../ui/teller_window.py" line="655" />
         <source>Sign &amp;out</source>
         <translation>退出登录(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="591" />
+        <location filename="../../ui/teller_window.py" line="656" />
         <source>This session's remittances</source>
         <translation>本次登录办理的汇款</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="593" />
+        <location filename="../../ui/teller_window.py" line="658" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="593" />
+        <location filename="../../ui/teller_window.py" line="658" />
         <source>Payee</source>
         <translation>收款账号</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="593" />
+        <location filename="../../ui/teller_window.py" line="658" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="593" />
+        <location filename="../../ui/teller_window.py" line="658" />
         <source>Decision</source>
         <translation>筛查结论</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="593" />
+        <location filename="../../ui/teller_window.py" line="658" />
         <source>Outcome</source>
         <translation>办理结果</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="606" />
+        <location filename="../../ui/teller_window.py" line="671" />
         <source>Finish the current remittance before closing.</source>
         <translation>请先办结当前汇款再关闭程序。</translation>
     </message>

@@ -1,0 +1,150 @@
+"""A whole face check on real images: match, no match, a still photo failing liveness, nothing on disk."""
+
+import os
+import random
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from teller_client import paths
+from teller_client.face.analysis import FaceAnalyzer
+from teller_client.face.camera import CameraWorker, Frame, ImageFolderSource
+from teller_client.face.liveness import LivenessState
+from teller_client.face.matching import MATCH_THRESHOLD, NO_MATCH_THRESHOLD, MatchOutcome
+from teller_client.face.verification import FaceVerification, Stage, VerificationRunner
+from tests.face.conftest import face_file
+
+
+class SteppingClock:
+    """Each reading is a fixed step later: a time limit is reached without waiting for it."""
+
+    def __init__(self, step: float) -> None:
+        self.now = 0.0
+        self.step = step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def check(analyzer: FaceAnalyzer, reference: np.ndarray, frames: list[np.ndarray]) -> FaceVerification:
+    verification = FaceVerification(
+        analyzer, MATCH_THRESHOLD, NO_MATCH_THRESHOLD, random.Random(7), challenge_seconds=3.0
+    )
+    assert verification.set_reference(reference) == ()
+    clock = SteppingClock(0.25)
+    verification.start(clock())
+    for frame in frames * 20:
+        progress = verification.process(_frame(frame), clock())
+        if progress.stage is Stage.DONE:
+            break
+    return verification
+
+
+def _frame(image: np.ndarray) -> Frame:
+    return Frame(image, 0, 0.0)
+
+
+# Near-frontal photos (the check matches only on frames that face the camera).
+OBAMA_REFERENCE = "people/obama/obama1.jpg"
+OBAMA_LIVE = ("people/obama/obama4_480p.jpg", "people/obama/obama6_small.jpg")
+
+
+def test_same_person_matches_but_a_still_photo_fails_liveness(
+    analyzer: FaceAnalyzer, image: Callable[[str], np.ndarray]
+) -> None:
+    verification = check(analyzer, image(OBAMA_REFERENCE), [image(OBAMA_LIVE[0])])
+    summary = verification.summary()
+    assert verification.decision is not None and verification.decision.outcome is MatchOutcome.MATCH
+    assert summary.outcome == "match" and summary.distance is not None
+    assert summary.distance <= MATCH_THRESHOLD
+    # The same still picture over and over never turns its head: liveness fails on time.
+    assert summary.liveness == "failed"
+    assert verification.progress.liveness is LivenessState.FAILED
+
+
+def test_another_person_does_not_match(analyzer: FaceAnalyzer, image: Callable[[str], np.ndarray]) -> None:
+    verification = check(analyzer, image(OBAMA_REFERENCE), [image("people/biden/biden2.jpg")])
+    assert verification.summary().outcome == "no_match"
+
+
+def test_two_people_in_the_reference_are_refused(
+    analyzer: FaceAnalyzer, image: Callable[[str], np.ndarray]
+) -> None:
+    verification = FaceVerification(analyzer, MATCH_THRESHOLD, NO_MATCH_THRESHOLD)
+    issues = verification.set_reference(image("edge/two_people.jpg"))
+    assert [issue.value for issue in issues] == ["multiple_faces"]
+    assert not verification.has_reference
+    with pytest.raises(RuntimeError, match="reference"):
+        verification.start(0.0)
+
+
+def test_summary_carries_only_outcome_distance_liveness_and_quality(
+    analyzer: FaceAnalyzer, image: Callable[[str], np.ndarray]
+) -> None:
+    frames = [image(OBAMA_LIVE[0]), image("edge/two_people.jpg")]
+    summary = check(analyzer, image(OBAMA_REFERENCE), frames).summary()
+    request = summary.as_request()
+    assert set(request) == {"outcome", "distance", "liveness"}
+    assert all(isinstance(item, str) for item in summary.quality_history)
+    assert any(item.startswith("multiple_faces:") for item in summary.quality_history)
+
+
+def test_clear_drops_every_image_and_encoding(
+    analyzer: FaceAnalyzer, image: Callable[[str], np.ndarray]
+) -> None:
+    verification = check(analyzer, image(OBAMA_REFERENCE), [image(OBAMA_LIVE[0])])
+    verification.clear()
+    assert not verification.has_reference
+    assert verification.reference_photo is None
+    assert verification.progress.frame is None and verification.progress.best_face is None
+    assert verification.progress.stage is Stage.STOPPED
+
+
+def _listing(folders: list[Path]) -> set[tuple[str, int]]:
+    found = set()
+    for folder in folders:
+        if folder.exists():
+            for root, _dirs, files in os.walk(folder):
+                for name in files:
+                    path = Path(root) / name
+                    found.add((str(path), path.stat().st_size))
+    return found
+
+
+@pytest.fixture
+def camera_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Frames for the image-folder camera, laid down before anything is measured."""
+    folder = tmp_path_factory.mktemp("camera")
+    for relative in OBAMA_LIVE:
+        path = face_file(relative)
+        (folder / path.name).write_bytes(path.read_bytes())
+    return folder
+
+
+def test_no_file_is_written_during_a_verification(
+    analyzer: FaceAnalyzer, image: Callable[[str], np.ndarray], camera_folder: Path, isolated_data_dir: Path
+) -> None:
+    watched = [Path(tempfile.gettempdir()), paths.data_dir(), paths.log_dir(), Path.cwd()]
+    before = _listing(watched)
+    verification = FaceVerification(
+        analyzer, MATCH_THRESHOLD, NO_MATCH_THRESHOLD, random.Random(3), challenge_seconds=1.0
+    )
+    assert verification.set_reference(image(OBAMA_REFERENCE)) == ()
+    camera = CameraWorker(ImageFolderSource(camera_folder, fps=30))
+    camera.start()
+    runner = VerificationRunner(verification, camera, clock=SteppingClock(0.2))
+    try:
+        runner.start()
+        assert runner.wait(timeout=120)
+    finally:
+        runner.stop()
+        camera.stop()
+    assert runner.progress.stage is Stage.DONE
+    assert verification.summary().outcome == "match"
+    verification.clear()
+    after = _listing(watched)
+    assert sorted(after - before) == []
