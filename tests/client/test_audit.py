@@ -666,7 +666,7 @@ def test_killed_writers_lose_no_record_and_the_service_gets_each_once(
     assert own_service.process is not None
     path = tmp_path / "outbox" / "audit.db"
     log = tmp_path / "writer-stderr.log"
-    rng = random.Random(20270301)  # noqa: S311 - reproducible kill points, not security
+    rng = random.Random(20270301)
     printed: list[str] = []
     confirmed_to_writers: set[str] = set()
     redelivered_by_writers = 0
