@@ -53,7 +53,9 @@ def open_runtime(settings: Settings, start_delivery: bool = True) -> Runtime:
             ) from error
         embedded = EmbeddedService(database_url=f"sqlite:///{paths.data_dir() / 'screening.db'}")
         endpoint = embedded.start()
-        url, key, demo_accounts = endpoint.url, endpoint.counter_key, endpoint.demo_tellers
+        # A kiosk runs on the kiosk terminal's key: the service refuses it teller actions.
+        key = endpoint.kiosk_key if settings.kiosk else endpoint.counter_key
+        url, demo_accounts = endpoint.url, endpoint.demo_tellers
         log.warning("no service_url configured: running on the embedded DEMO service at %s", url)
     else:
         url = settings.service_url

@@ -4,7 +4,7 @@ import logging
 import sys
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from teller_client import paths
 from teller_client.desk import Desk
@@ -12,6 +12,7 @@ from teller_client.runtime import StartupError, open_runtime
 from teller_client.settings import Settings
 from ui import crash, tasks
 from ui.i18n import Translations, apply_fonts
+from ui.kiosk_window import KioskWindow
 from ui.teller_window import TellerWindow
 
 log = logging.getLogger("counterguard.app")
@@ -41,9 +42,16 @@ def run(settings: Settings) -> int:
         crash.uninstall()
         return 2
     try:
-        window = TellerWindow(Desk(runtime), translations)
-        window.resize(1366, 768)
-        window.show()
+        window: QWidget
+        if settings.kiosk:
+            kiosk = KioskWindow(runtime, translations)
+            kiosk.sig_exit_approved.connect(app.quit)
+            kiosk.show_kiosk()
+            window = kiosk
+        else:
+            window = TellerWindow(Desk(runtime), translations)
+            window.resize(1366, 768)
+            window.show()
         if previous_crash:
             QMessageBox.information(
                 window,

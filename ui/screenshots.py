@@ -23,6 +23,7 @@ from teller_client.validation import resident_id_check_char
 from ui import tasks
 from ui.app import create_application
 from ui.i18n import Translations
+from ui.kiosk_window import KioskWindow
 from ui.risk_dialog import RiskWarningDialog
 from ui.teller_window import TellerWindow
 from ui.unavailable_dialog import UnavailableDialog
@@ -214,6 +215,63 @@ def render_language(settings: Settings, language: str, folder: Path) -> list[Pat
     return written
 
 
+def render_kiosk(settings: Settings, language: str, folder: Path) -> list[Path]:
+    """The lobby kiosk at 1920x1080: start, keypad, results, questionnaire, code, outage, staff exit."""
+    written: list[Path] = []
+    suffix = "zh" if language == "zh-CN" else "en"
+    translations = Translations()
+    translations.apply(language)
+    runtime = open_runtime(dataclasses.replace(settings, language=language, kiosk=True), start_delivery=False)
+    kiosk = KioskWindow(runtime, translations)
+    try:
+        kiosk.resize(1920, 1080)
+        kiosk.show()
+        _save(kiosk, folder, f"20-kiosk-home-{suffix}", written)
+        kiosk.lookup_button.click()
+        for digit in "6222000011112222337":
+            kiosk.keys[digit].click()
+        _save(kiosk, folder, f"21-kiosk-keypad-{suffix}", written)
+        kiosk.check_button.click()
+        wait_until(lambda: kiosk.page == "result")
+        _save(kiosk, folder, f"22-kiosk-police-listed-{suffix}", written)
+        kiosk.result_again.click()
+        kiosk.account.setText("6212260200001234562")
+        kiosk.check_button.click()
+        wait_until(lambda: kiosk.page == "result")
+        _save(kiosk, folder, f"23-kiosk-no-record-{suffix}", written)
+        kiosk.reset()
+        kiosk.questionnaire_button.click()
+        answers = {
+            "purpose": "investment",
+            "who_asked": "online_contact",
+            "relationship_to_payee": "never_met",
+            "urgency": "today",
+            "amount_band": "50k_to_200k",
+        }
+        for key, value in answers.items():
+            kiosk.choices[key].setCurrentIndex(kiosk.choices[key].findData(value))
+        for key, yes in (("on_phone_now", True), ("told_to_keep_secret", False), ("first_time_payee", True)):
+            kiosk.yes_buttons[key][0 if yes else 1].click()
+        _save(kiosk, folder, f"24-kiosk-questionnaire-{suffix}", written)
+        kiosk.submit_questionnaire.click()
+        wait_until(lambda: kiosk.page in ("code", "unavailable"))
+        _save(kiosk, folder, f"25-kiosk-code-{suffix}", written)
+        kiosk.reset()
+        kiosk.show_page("unavailable")
+        _save(kiosk, folder, f"26-kiosk-unavailable-{suffix}", written)
+        kiosk.show_page("home")
+        kiosk.open_staff_exit()
+        _save(kiosk.staff_dialog, folder, f"27-kiosk-staff-exit-{suffix}", written)
+        kiosk.staff_dialog.reject()
+    finally:
+        tasks.wait_for_all()
+        kiosk._exit_allowed = True
+        kiosk.close()
+        kiosk.deleteLater()
+        runtime.close()
+    return written
+
+
 def render_all(settings: Settings, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -226,6 +284,9 @@ def render_all(settings: Settings, folder: Path) -> list[Path]:
             with tempfile.TemporaryDirectory() as scratch:
                 os.environ["COUNTERGUARD_DATA_DIR"] = scratch
                 written += render_language(settings, language, folder)
+            with tempfile.TemporaryDirectory() as scratch:
+                os.environ["COUNTERGUARD_DATA_DIR"] = scratch
+                written += render_kiosk(settings, language, folder)
     finally:
         if previous is None:
             os.environ.pop("COUNTERGUARD_DATA_DIR", None)

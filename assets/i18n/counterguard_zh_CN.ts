@@ -81,174 +81,491 @@
 <context>
     <name>FacePanel</name>
     <message>
-        <location filename="../../ui/face_panel.py" line="214" />
+        <location filename="../../ui/face_panel.py" line="218" />
         <source>Reading the reference photo…</source>
         <translation>正在读取比对照片…</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="220" />
+        <location filename="../../ui/face_panel.py" line="224" />
         <source>The reference photo cannot be used: {problem}</source>
         <translation>该比对照片无法使用：{problem}</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="226" />
+        <location filename="../../ui/face_panel.py" line="230" />
         <source>Reference photo ready ({origin}).</source>
         <translation>比对照片已就绪（{origin}）。</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="227" />
+        <location filename="../../ui/face_panel.py" line="231" />
         <source>ID card chip</source>
         <translation>身份证芯片</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="227" />
+        <location filename="../../ui/face_panel.py" line="231" />
         <source>file</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="247" />
+        <location filename="../../ui/face_panel.py" line="252" />
         <source>Reference photo</source>
         <translation>比对照片</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="248" />
+        <location filename="../../ui/face_panel.py" line="253" />
         <source>Images (*.jpg *.jpeg *.png *.bmp)</source>
         <translation>图片 (*.jpg *.jpeg *.png *.bmp)</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="330" />
+        <location filename="../../ui/face_panel.py" line="335" />
         <source>Verified: the customer matches the ID photo and passed the liveness check.</source>
         <translation>核验通过：客户与证件照片一致，并通过活体检测。</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="335" />
+        <location filename="../../ui/face_panel.py" line="340" />
         <source>Liveness check failed: the head-turn instructions were not followed in time.</source>
         <translation>活体检测未通过：未在规定时间内按提示转头。</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="339" />
+        <location filename="../../ui/face_panel.py" line="344" />
         <source>No match: the live face does not match the ID photo.</source>
         <translation>比对不一致：现场人脸与证件照片不符。</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="341" />
+        <location filename="../../ui/face_panel.py" line="346" />
         <source>Inconclusive: use the alternative verification procedure.</source>
         <translation>结果不确定：请按替代流程核验身份。</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="343" />
+        <location filename="../../ui/face_panel.py" line="348" />
         <source>(distance {distance:.2f})</source>
         <translation>（距离 {distance:.2f}）</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="347" />
+        <location filename="../../ui/face_panel.py" line="352" />
         <source>Try again</source>
         <translation>重新核验</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="362" />
+        <location filename="../../ui/face_panel.py" line="367" />
         <source>No usable camera: record the alternative verification below.</source>
         <translation>没有可用的摄像头：请在下方记录替代核验方式。</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="369" />
+        <location filename="../../ui/face_panel.py" line="374" />
         <source>The face check could not continue: {error}</source>
         <translation>人脸核验无法继续：{error}</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="377" />
+        <location filename="../../ui/face_panel.py" line="382" />
         <source>Say how the identity was checked, e.g. second document.</source>
         <translation>请说明如何核实身份，例如核对第二证件。</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="415" />
+        <location filename="../../ui/face_panel.py" line="422" />
         <source>Put the ID card on the reader, or load the customer's photo.</source>
         <translation>请将身份证放在读卡器上，或载入客户照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="417" />
+        <location filename="../../ui/face_panel.py" line="424" />
         <source>Ask for consent first.</source>
         <translation>请先征得客户同意。</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="419" />
+        <location filename="../../ui/face_panel.py" line="426" />
         <source>&amp;Start face check</source>
         <translation>开始人脸核验(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="422" />
+        <location filename="../../ui/face_panel.py" line="429" />
         <source>Face verification</source>
         <translation>人脸核验</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="425" />
+        <location filename="../../ui/face_panel.py" line="432" />
         <source>Ask the customer: "To confirm your identity we compare your face with your ID card photo on this computer. The picture is not stored or sent anywhere. Do you agree? If not, we will check your identity another way."</source>
         <translation>请告知客户：“为确认您的身份，我们将在本机把您的人脸与身份证照片进行比对。照片不会保存，也不会发送到任何地方。您是否同意？如不同意，我们将用其他方式核实您的身份。”</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="430" />
+        <location filename="../../ui/face_panel.py" line="437" />
         <source>Customer &amp;agrees</source>
         <translation>客户同意(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="431" />
+        <location filename="../../ui/face_panel.py" line="438" />
         <source>Customer &amp;declines</source>
         <translation>客户拒绝(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="432" />
+        <location filename="../../ui/face_panel.py" line="439" />
         <source>Load &amp;photo…</source>
         <translation>载入照片(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="433" />
+        <location filename="../../ui/face_panel.py" line="440" />
         <source>ID photo</source>
         <translation>证件照片</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="434" />
+        <location filename="../../ui/face_panel.py" line="441" />
         <source>Live face</source>
         <translation>现场人脸</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="435" />
+        <location filename="../../ui/face_panel.py" line="442" />
         <source>Camera preview</source>
         <translation>摄像头画面</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="436" />
+        <location filename="../../ui/face_panel.py" line="443" />
         <source>Alternative verification</source>
         <translation>替代核验</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="439" />
+        <location filename="../../ui/face_panel.py" line="446" />
         <source>No camera at this counter</source>
         <translation>本柜台无摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="441" />
+        <location filename="../../ui/face_panel.py" line="448" />
         <source>Customer refuses face capture</source>
         <translation>客户拒绝人脸采集</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="444" />
+        <location filename="../../ui/face_panel.py" line="451" />
         <source>Face does not match after attempts</source>
         <translation>多次比对不一致</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="448" />
+        <location filename="../../ui/face_panel.py" line="455" />
         <source>Why the face check is not done</source>
         <translation>未进行人脸核验的原因</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="449" />
+        <location filename="../../ui/face_panel.py" line="456" />
         <source>How identity was checked</source>
         <translation>身份核验方式</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="450" />
+        <location filename="../../ui/face_panel.py" line="457" />
         <source>&amp;Record alternative check</source>
         <translation>记录替代核验(&amp;R)</translation>
+    </message>
+</context>
+<context>
+    <name>KioskWindow</name>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="393" />
+        <source>Many checks have been made at this kiosk just now. Please wait a minute and try again.</source>
+        <translation>本机刚才查询次数较多，请稍等一分钟后再试。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="398" />
+        <source>Please check the account number and try again.</source>
+        <translation>请核对账号后重试。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="413" />
+        <source>STOP: this account is on the police list of fraud-linked accounts</source>
+        <translation>请停止转账：该账户在公安机关涉案账户名单上</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="416" />
+        <source>CAUTION: this account has been reported as suspected of fraud</source>
+        <translation>请谨慎：该账户被报告为疑似涉诈账户</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="417" />
+        <source>No risk record was found for this account</source>
+        <translation>暂未发现该账户的风险记录</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="436" />
+        <location filename="../../ui/kiosk_window.py" line="443" />
+        <source>Please answer: {question}</source>
+        <translation>请回答：{question}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="508" />
+        <source>Not accepted: the staff ID or password is wrong.</source>
+        <translation>未通过：员工号或密码错误。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="533" />
+        <source>The sign: {text}</source>
+        <translation>典型特征：{text}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="537" />
+        <source>Check before you transfer</source>
+        <translation>转账前查一查</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="538" />
+        <source>DEMO — not connected to a real screening service</source>
+        <translation>演示模式 — 未连接真实筛查服务</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="540" />
+        <source>Staff</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="541" />
+        <source>Start again</source>
+        <translation>返回首页</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="542" />
+        <source>Check a payee account</source>
+        <translation>查询收款账户</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="543" />
+        <source>Before a transfer: questions with staff</source>
+        <translation>转账前：与工作人员一起答题</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="544" />
+        <source>Know the scams</source>
+        <translation>识骗防骗</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="547" />
+        <source>Enter the account number you were asked to pay. We show only whether it has a risk record.</source>
+        <translation>请输入对方让您转入的账号。我们只显示该账户是否有风险记录。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="550" />
+        <location filename="../../ui/kiosk_window.py" line="551" />
+        <source>Account number</source>
+        <translation>账号</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="552" />
+        <source>Clear</source>
+        <translation>清空</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="553" />
+        <source>⌫ Delete</source>
+        <translation>⌫ 删除</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="554" />
+        <source>Check</source>
+        <translation>查询</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="555" />
+        <source>Check another account</source>
+        <translation>查询其他账户</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="558" />
+        <source>A member of staff goes through these questions with you. Your answers help the teller protect you.</source>
+        <translation>工作人员将与您一起回答以下问题。您的回答能帮助柜员保护您的资金安全。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="562" />
+        <source>What is the money for?</source>
+        <translation>这笔钱用于什么？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="563" />
+        <source>Who asked you to make this transfer?</source>
+        <translation>是谁让您转这笔钱？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="564" />
+        <source>Who is the payee to you?</source>
+        <translation>收款人和您是什么关系？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="565" />
+        <source>How urgent is it?</source>
+        <translation>有多着急？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="566" />
+        <source>About how much?</source>
+        <translation>大约多少钱？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="567" />
+        <source>Is someone on the phone with you now, telling you what to do?</source>
+        <translation>现在是否有人正在电话里指导您操作？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="568" />
+        <source>Were you told to keep this secret from the bank or family?</source>
+        <translation>是否有人让您对银行或家人保密？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="569" />
+        <source>Is this the first time you pay this account?</source>
+        <translation>是否第一次向这个账户转账？</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="574" />
+        <source>Supporting family</source>
+        <translation>给家人生活费</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="575" />
+        <source>Rent or bills</source>
+        <translation>房租或缴费</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="576" />
+        <source>A purchase</source>
+        <translation>购物付款</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="577" />
+        <source>An investment</source>
+        <translation>投资理财</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="578" />
+        <source>A loan, deposit or fee</source>
+        <translation>贷款、保证金或手续费</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="579" />
+        <source>A tax or a fine</source>
+        <translation>税款或罚款</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="580" />
+        <source>Moving money to a "safe account"</source>
+        <translation>把钱转到“安全账户”</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="581" />
+        <source>Something else</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="582" />
+        <source>Nobody, my own decision</source>
+        <translation>没人让我转，我自己决定的</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="583" />
+        <source>Family</source>
+        <translation>家人</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="584" />
+        <source>A friend</source>
+        <translation>朋友</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="585" />
+        <source>My employer or boss</source>
+        <translation>单位或领导</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="586" />
+        <source>A caller saying they are police, court or government</source>
+        <translation>自称公安、法院或政府的来电人员</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="587" />
+        <source>Someone I met online</source>
+        <translation>网上认识的人</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="588" />
+        <source>Someone saying they are customer service</source>
+        <translation>自称客服的人</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="589" />
+        <source>A business I deal with</source>
+        <translation>有业务往来的商家</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="590" />
+        <source>Someone I have never met</source>
+        <translation>从未见过面的人</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="591" />
+        <source>I don't know</source>
+        <translation>不清楚</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="592" />
+        <source>Not urgent</source>
+        <translation>不着急</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="593" />
+        <source>It must be today</source>
+        <translation>必须今天转</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="594" />
+        <source>Right now, or something bad will happen</source>
+        <translation>马上就要转，否则会有不好的后果</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="595" />
+        <source>Under 10,000</source>
+        <translation>1万元以下</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="596" />
+        <source>10,000 to 50,000</source>
+        <translation>1万至5万元</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="597" />
+        <source>50,000 to 200,000</source>
+        <translation>5万至20万元</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="598" />
+        <source>Over 200,000</source>
+        <translation>20万元以上</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="606" />
+        <source>Myself (my own account)</source>
+        <translation>我本人（自己的账户）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="611" />
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="612" />
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="613" />
+        <source>Get my code</source>
+        <translation>获取预筛查码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="615" />
+        <source>Give this code to the teller at the counter. It is valid until tomorrow.</source>
+        <translation>请把这个号码告诉柜台的柜员。有效期至明天。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="617" />
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="619" />
+        <source>The service is temporarily unavailable.
+Please ask a member of staff for help.</source>
+        <translation>服务暂时不可用。
+请向工作人员寻求帮助。</translation>
     </message>
 </context>
 <context>
@@ -671,239 +988,269 @@
     </message>
 </context>
 <context>
+    <name>StaffExitDialog</name>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="668" />
+        <source>Staff: leave kiosk mode</source>
+        <translation>员工：退出自助模式</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="669" />
+        <location filename="../../ui/kiosk_window.py" line="673" />
+        <source>Staff ID</source>
+        <translation>员工号</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="670" />
+        <location filename="../../ui/kiosk_window.py" line="674" />
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="671" />
+        <source>Leave kiosk mode</source>
+        <translation>退出自助模式</translation>
+    </message>
+    <message>
+        <location filename="../../ui/kiosk_window.py" line="672" />
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+</context>
+<context>
     <name>TellerWindow</name>
     <message>
-        <location filename="../../ui/teller_window.py" line="229" />
+        <location filename="../../ui/teller_window.py" line="237" />
         <source>Finish the current remittance before signing out.</source>
         <translation>请先办结当前汇款再退出登录。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="284" />
+        <location filename="../../ui/teller_window.py" line="292" />
         <source>Finish the current remittance first.</source>
         <translation>请先办结当前汇款。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="354" />
+        <location filename="../../ui/teller_window.py" line="362" />
         <source>No more face attempts: verify the identity by the alternative procedure.</source>
         <translation>人脸核验次数已用完：请按替代流程核验身份。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="448" />
+        <location filename="../../ui/teller_window.py" line="456" />
         <source>Supervisor approval not given: the supervisor ID or password is wrong, or that person is not a supervisor of this branch.</source>
         <translation>主管审批未通过：主管工号或密码错误，或该人员不是本网点主管。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="476" />
+        <location filename="../../ui/teller_window.py" line="484" />
         <source>Completed</source>
         <translation>已办理</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="477" />
+        <location filename="../../ui/teller_window.py" line="485" />
         <source>Completed with delayed arrival</source>
         <translation>已办理（延迟到账）</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="478" />
+        <location filename="../../ui/teller_window.py" line="486" />
         <source>Cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="479" />
+        <location filename="../../ui/teller_window.py" line="487" />
         <source>Offline procedure — queued for screening</source>
         <translation>离线流程 — 待恢复后筛查</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="481" />
+        <location filename="../../ui/teller_window.py" line="489" />
         <source>not screened</source>
         <translation>未筛查</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="561" />
+        <location filename="../../ui/teller_window.py" line="569" />
         <source>Account {account} reported (reference {report}).</source>
         <translation>账户 {account} 已上报（编号 {report}）。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="583" />
+        <location filename="../../ui/teller_window.py" line="591" />
         <source>Service: checking…</source>
         <translation>服务：检查中…</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="585" />
+        <location filename="../../ui/teller_window.py" line="593" />
         <source>Service: connected</source>
         <translation>服务：已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="587" />
+        <location filename="../../ui/teller_window.py" line="595" />
         <source>Service: NOT reachable</source>
         <translation>服务：无法连接</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="589" />
+        <location filename="../../ui/teller_window.py" line="597" />
         <source>Audit records waiting: {count}</source>
         <translation>待上送审计记录：{count}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="604" />
+        <location filename="../../ui/teller_window.py" line="612" />
         <source>Confirm the customer's identity, then key the remittance.</source>
         <translation>请先确认客户身份，再录入汇款信息。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="605" />
+        <location filename="../../ui/teller_window.py" line="613" />
         <source>Key the remittance and press Enter to screen it.</source>
         <translation>请录入汇款信息，按回车提交筛查。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="606" />
+        <location filename="../../ui/teller_window.py" line="614" />
         <source>Sending for screening…</source>
         <translation>正在提交筛查…</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="607" />
+        <location filename="../../ui/teller_window.py" line="615" />
         <source>Screening… please wait</source>
         <translation>正在筛查…请稍候</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="608" />
+        <location filename="../../ui/teller_window.py" line="616" />
         <source>Screening: no risk found — completing the remittance</source>
         <translation>筛查结果：未发现风险 — 正在办理</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="609" />
+        <location filename="../../ui/teller_window.py" line="617" />
         <source>Screening: WARNING — see the risk warning</source>
         <translation>筛查结果：风险提示 — 请查看提示窗口</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="610" />
+        <location filename="../../ui/teller_window.py" line="618" />
         <source>Screening: HOLD — supervisor approval needed</source>
         <translation>筛查结果：暂停 — 需主管审批</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="611" />
+        <location filename="../../ui/teller_window.py" line="619" />
         <source>Screening: BLOCKED — this remittance must not be made</source>
         <translation>筛查结果：拦截 — 本笔汇款不得办理</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="612" />
+        <location filename="../../ui/teller_window.py" line="620" />
         <source>Screening UNAVAILABLE — the remittance has not been screened</source>
         <translation>筛查不可用 — 本笔汇款尚未经过筛查</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="613" />
+        <location filename="../../ui/teller_window.py" line="621" />
         <source>Last remittance: {outcome}</source>
         <translation>上一笔汇款：{outcome}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="622" />
+        <location filename="../../ui/teller_window.py" line="630" />
         <source>This teller ID is locked after too many wrong passwords. Ask a supervisor or IT.</source>
         <translation>密码错误次数过多，该柜员号已锁定。请联系主管或科技人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="625" />
+        <location filename="../../ui/teller_window.py" line="633" />
         <source>Not allowed: {detail}</source>
         <translation>无权操作：{detail}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="626" />
+        <location filename="../../ui/teller_window.py" line="634" />
         <source>Teller ID or password is wrong.</source>
         <translation>柜员号或密码错误。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="629" />
+        <location filename="../../ui/teller_window.py" line="637" />
         <source>The service refused this: {detail}</source>
         <translation>服务拒绝了该操作：{detail}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="630" />
+        <location filename="../../ui/teller_window.py" line="638" />
         <source>The screening service cannot be used right now ({reason}). Try again.</source>
         <translation>筛查服务暂时无法使用（{reason}），请重试。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="636" />
+        <location filename="../../ui/teller_window.py" line="644" />
         <source>That step could not be completed: {error}</source>
         <translation>该步骤未能完成：{error}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="641" />
+        <location filename="../../ui/teller_window.py" line="649" />
         <source>Something went wrong: {error}</source>
         <translation>发生错误：{error}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="644" />
+        <location filename="../../ui/teller_window.py" line="652" />
         <source> — DEMO</source>
         <translation> — 演示</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="645" />
+        <location filename="../../ui/teller_window.py" line="653" />
         <source>DEMO — not connected to a real screening service</source>
         <translation>演示模式 — 未连接真实筛查服务</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="646" />
+        <location filename="../../ui/teller_window.py" line="654" />
         <source>&amp;Counter</source>
         <translation>柜面(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="647" />
+        <location filename="../../ui/teller_window.py" line="655" />
         <source>&amp;New customer</source>
         <translation>新客户(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="648" />
+        <location filename="../../ui/teller_window.py" line="656" />
         <source>&amp;Report suspicious account…</source>
         <translation>上报可疑账户(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="649" />
+        <location filename="../../ui/teller_window.py" line="657" />
         <source>&amp;Lock screen</source>
         <translation>锁定屏幕(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="651" />
+        <location filename="../../ui/teller_window.py" line="659" />
         <source>Switch to English</source>
         <translation>Switch to English</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="653" />
+        <location filename="../../ui/teller_window.py" line="661" />
         <source>Switch to Chinese</source>
         <translation>切换为中文</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="655" />
+        <location filename="../../ui/teller_window.py" line="663" />
         <source>Sign &amp;out</source>
         <translation>退出登录(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="656" />
+        <location filename="../../ui/teller_window.py" line="664" />
         <source>This session's remittances</source>
         <translation>本次登录办理的汇款</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="658" />
+        <location filename="../../ui/teller_window.py" line="666" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="658" />
+        <location filename="../../ui/teller_window.py" line="666" />
         <source>Payee</source>
         <translation>收款账号</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="658" />
+        <location filename="../../ui/teller_window.py" line="666" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="658" />
+        <location filename="../../ui/teller_window.py" line="666" />
         <source>Decision</source>
         <translation>筛查结论</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="658" />
+        <location filename="../../ui/teller_window.py" line="666" />
         <source>Outcome</source>
         <translation>办理结果</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="671" />
+        <location filename="../../ui/teller_window.py" line="679" />
         <source>Finish the current remittance before closing.</source>
         <translation>请先办结当前汇款再关闭程序。</translation>
     </message>
@@ -1037,17 +1384,17 @@
 <context>
     <name>app</name>
     <message>
-        <location filename="../../ui/app.py" line="40" />
+        <location filename="../../ui/app.py" line="41" />
         <source>CounterGuard cannot start</source>
         <translation>柜面卫士无法启动</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="50" />
+        <location filename="../../ui/app.py" line="58" />
         <source>CounterGuard</source>
         <translation>柜面卫士</translation>
     </message>
     <message>
-        <location filename="../../ui/app.py" line="51" />
+        <location filename="../../ui/app.py" line="59" />
         <source>CounterGuard closed unexpectedly last time. A report was saved for IT.</source>
         <translation>柜面卫士上次意外退出，已为科技人员保存报告。</translation>
     </message>

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from teller_client.settings import Settings, SettingsError, describe, load_settings, parse_assignments
+from tools.update_configuration_doc import settings_table
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -116,6 +117,7 @@ def test_set_assignments_from_the_command_line() -> None:
 
 def test_every_setting_has_a_description_and_is_documented() -> None:
     documented = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert settings_table() in documented, "run `uv run python tools/update_configuration_doc.py`"
     schema = describe()
     assert {item["name"] for item in schema} == {item.name for item in fields(Settings)}
     for item in schema:

@@ -108,7 +108,11 @@ def _listing(folders: list[Path]) -> set[tuple[str, int]]:
     found = set()
     for folder in folders:
         if folder.exists():
-            for root, _dirs, files in os.walk(folder):
+            for root, dirs, files in os.walk(folder):
+                # Other tests' fixture folders and Python's bytecode caches are not ours to judge.
+                dirs[:] = [
+                    name for name in dirs if not name.startswith("pytest-of-") and name != "__pycache__"
+                ]
                 for name in files:
                     path = Path(root) / name
                     found.add((str(path), path.stat().st_size))
