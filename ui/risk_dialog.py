@@ -8,11 +8,9 @@ the audit outbox before the dialog is allowed to close.
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtCore import QEvent, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
     QFrame,
     QGridLayout,
     QGroupBox,
@@ -28,12 +26,12 @@ from PySide6.QtWidgets import (
 )
 
 from teller_client.contract import ScreeningResult
-from ui.widgets import DECISION_COLOURS, decision_banner_style
+from ui.widgets import DECISION_COLOURS, BlockingDialog, decision_banner_style
 
 SOURCE_NAMES = ("police_list", "peer_bank", "internal_report", "rule", "history")
 
 
-class RiskWarningDialog(QDialog):
+class RiskWarningDialog(BlockingDialog):
     sig_action_chosen = Signal(dict)
     """The teller chose an action: {action, answers, note, delay, supervisor_id, supervisor_password}."""
 
@@ -48,14 +46,7 @@ class RiskWarningDialog(QDialog):
         self.screening = result
         self.language = language
         self.setObjectName("riskWarning")
-        self.setModal(True)
-        self.setWindowModality(Qt.WindowModality.ApplicationModal)
-        # No close button in the title bar; the teller leaves only through an action.
-        self.setWindowFlags(
-            Qt.WindowType.Dialog | Qt.WindowType.CustomizeWindowHint | Qt.WindowType.WindowTitleHint
-        )
         self._seconds_left = minimum_reading_seconds
-        self._finished = False
 
         self.banner = QLabel()
         self.banner.setObjectName("decisionBanner")
@@ -194,26 +185,6 @@ class RiskWarningDialog(QDialog):
         self.retranslate()
 
     # ------------------------------------------------------------ cannot be dismissed
-
-    def reject(self) -> None:
-        """Esc and the window manager's close land here: the teller must choose an action."""
-
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        if self._finished:
-            event.accept()
-        else:
-            event.ignore()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
-        if event.key() == Qt.Key.Key_Escape:
-            event.ignore()
-            return
-        super().keyPressEvent(event)
-
-    def finish(self) -> None:
-        """Called by the window once the choice is recorded."""
-        self._finished = True
-        self.accept()
 
     # ------------------------------------------------------------ the choice
 

@@ -4,11 +4,9 @@ Retry, the supervisor-approved offline procedure (queued for screening, delayed 
 cancel. Like the risk warning it cannot be dismissed, and nothing on it looks like an approval.
 """
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -20,10 +18,10 @@ from PySide6.QtWidgets import (
 )
 
 from teller_client.service_client import FailureReason, ServiceFailure
-from ui.widgets import decision_banner_style
+from ui.widgets import BlockingDialog, decision_banner_style
 
 
-class UnavailableDialog(QDialog):
+class UnavailableDialog(BlockingDialog):
     sig_retry = Signal()
     """Try the same screening again (same idempotency key)."""
     sig_offline = Signal(str, str, str)
@@ -34,13 +32,7 @@ class UnavailableDialog(QDialog):
     def __init__(self, failure: ServiceFailure, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.failure = failure
-        self._finished = False
         self.setObjectName("screeningUnavailable")
-        self.setModal(True)
-        self.setWindowModality(Qt.WindowModality.ApplicationModal)
-        self.setWindowFlags(
-            Qt.WindowType.Dialog | Qt.WindowType.CustomizeWindowHint | Qt.WindowType.WindowTitleHint
-        )
         self.banner = QLabel()
         self.banner.setObjectName("unavailableBanner")
         self.banner.setWordWrap(True)
@@ -94,25 +86,6 @@ class UnavailableDialog(QDialog):
         self.offline_button.clicked.connect(self._offline)
         self.cancel_button.clicked.connect(self._cancel)
         self.retranslate()
-
-    def reject(self) -> None:
-        """Esc does nothing: an unscreened remittance needs a decision."""
-
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        if self._finished:
-            event.accept()
-        else:
-            event.ignore()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
-        if event.key() == Qt.Key.Key_Escape:
-            event.ignore()
-            return
-        super().keyPressEvent(event)
-
-    def finish(self) -> None:
-        self._finished = True
-        self.accept()
 
     def _offline(self) -> None:
         if not self.supervisor_id.text().strip() or len(self.offline_note.text().strip()) < 4:

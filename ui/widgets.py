@@ -1,7 +1,8 @@
 """Small building blocks shared by the screens: a labelled field with its inline error, decision colours."""
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 
 DECISION_COLOURS = {
     # (text, background): readable on screen and when printed in grey.
@@ -56,3 +57,38 @@ def decision_banner_style(decision: str) -> str:
         f"QLabel {{ color: {text}; background: {background}; border-radius: 4px; padding: 8px;"
         " font-weight: bold; }"
     )
+
+
+class BlockingDialog(QDialog):
+    """An application-modal dialog that cannot be dismissed: Esc, the close button and Alt+F4 do
+    nothing. It closes only through finish(), once the teller's choice has been recorded."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._finished = False
+        self.setModal(True)
+        self.setWindowModality(Qt.WindowModality.ApplicationModal)
+        # No close button in the title bar.
+        self.setWindowFlags(
+            Qt.WindowType.Dialog | Qt.WindowType.CustomizeWindowHint | Qt.WindowType.WindowTitleHint
+        )
+
+    def reject(self) -> None:
+        """Esc and the window manager's close land here: a choice is needed, so nothing happens."""
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if self._finished:
+            event.accept()
+        else:
+            event.ignore()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        if event.key() == Qt.Key.Key_Escape:
+            event.ignore()
+            return
+        super().keyPressEvent(event)
+
+    def finish(self) -> None:
+        """Called by the window once the choice is recorded."""
+        self._finished = True
+        self.accept()
