@@ -22,6 +22,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
+FACES = ROOT.parent / "shared" / "faces"
 sys.path.insert(0, str(ROOT))
 
 from PySide6.QtCore import QElapsedTimer, QEvent, QEventLoop, Qt, QTimer  # noqa: E402
@@ -75,7 +76,8 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def identify(window: TellerWindow, serial: int) -> None:
+def identify_only(window: TellerWindow, serial: int) -> None:
+    """Confirm a customer's identity and stop at the face check."""
     first17 = f"1101051985{(serial // 28) % 12 + 1:02d}{serial % 28 + 1:02d}{serial % 1000:03d}"
     number = first17 + resident_id_check_char(first17)
     panel = window.customer_panel
@@ -84,6 +86,11 @@ def identify(window: TellerWindow, serial: int) -> None:
     _type(panel.customer_name.editor, "赵敏")
     panel.confirm()
     wait_until(panel.face_box.isEnabled)
+
+
+def identify(window: TellerWindow, serial: int) -> None:
+    identify_only(window, serial)
+    panel = window.customer_panel
     _type(panel.alternative.editor, "联网核查身份证，人证一致")
     panel.alternative_button.click()
     wait_until(window.form.submit_button.isEnabled)
@@ -102,7 +109,11 @@ def run(runs: int) -> dict[str, float]:  # noqa: PLR0915 - one scripted session,
         try:
             credentials.store_terminal_key(service.url, seed.counter_key)
             settings = dataclasses.replace(
-                load_settings({"service_url": service.url, "language": "zh-CN"}), minimum_reading_seconds=0
+                load_settings({"service_url": service.url, "language": "zh-CN"}),
+                minimum_reading_seconds=0,
+                # The shared clip stands in for the webcam; the face check runs while we watch the GUI.
+                camera_source=str(FACES / "clips" / "hamilton_short.mp4"),
+                face_challenge_seconds=8.0,
             )
             runtime = open_runtime(settings, start_delivery=False)
             translations = Translations()
@@ -136,6 +147,7 @@ def run(runs: int) -> dict[str, float]:  # noqa: PLR0915 - one scripted session,
                     stalls.append(stall)
                 dialog.cancel_button.click()  # type: ignore[attr-defined]
                 wait_until(lambda: window.current_dialog is None)
+            face_stall, preview_fps = measure_face_check(window, monitor)
             tasks.wait_for_all()
             window.session = None
             window.close()
@@ -151,7 +163,35 @@ def run(runs: int) -> dict[str, float]:  # noqa: PLR0915 - one scripted session,
         "max": max(latencies),
         "stall_max": max(stalls),
         "stall_p99": percentile(stalls, 0.99),
+        "face_stall": face_stall,
+        "preview_fps": preview_fps,
     }
+
+
+def measure_face_check(window: TellerWindow, monitor: StallMonitor) -> tuple[float, float]:
+    """The longest GUI stall and the preview rate while the camera runs and faces are analysed."""
+    window.new_customer()
+    identify_only(window, 999)
+    face = window.customer_panel.face
+    face.consent_yes.click()
+    face.load_reference_file(str(FACES / "people" / "lin_manuel_miranda" / "lin1.png"))
+    wait_until(face.start_button.isEnabled, timeout=60)
+    drawn: list[float] = []
+    original = face._draw_preview
+
+    def counting_draw() -> None:
+        original()
+        drawn.append(time.perf_counter())
+
+    face.preview_timer.timeout.disconnect()
+    face.preview_timer.timeout.connect(counting_draw)
+    monitor.start()
+    face.start_button.click()
+    wait_until(lambda: bool(face.result.text()), timeout=60)
+    stall = monitor.stop()
+    face.reset()
+    span = drawn[-1] - drawn[0] if len(drawn) > 1 else 0.0
+    return stall, (len(drawn) - 1) / span if span else 0.0
 
 
 def main() -> int:
@@ -162,11 +202,13 @@ def main() -> int:
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/performance.md")
     args = parser.parse_args()
     result = run(args.runs)
-    meets = result["p99"] < 100 and result["stall_max"] < 50
+    meets = result["p99"] < 100 and result["stall_max"] < 50 and result["face_stall"] < 50
     summary = (
         f"ui_latency: submit->warning p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms, "
-        f"longest GUI stall {result['stall_max']:.1f} ms over {int(result['runs'])} runs "
-        f"({'meets' if meets else 'MISSES'} p99<100 ms, stall<50 ms)"
+        f"longest GUI stall {result['stall_max']:.1f} ms over {int(result['runs'])} runs; "
+        f"face check: longest GUI stall {result['face_stall']:.1f} ms, "
+        f"preview {result['preview_fps']:.0f} fps "
+        f"({'meets' if meets else 'MISSES'} p99<100 ms, stalls<50 ms)"
     )
     if not args.no_doc:
         machine = f"{os.cpu_count()} cores, Python {platform.python_version()}, Qt offscreen"
@@ -180,6 +222,10 @@ Reproduce with `uv run python bench/ui_latency.py --runs {int(result["runs"])}`.
 | submit key -> risk warning shown | {result["p50"]:.1f} | {result["p99"]:.1f} | {result["max"]:.1f} \
 | p99 < 100 |
 | longest GUI-thread stall per run | - | {result["stall_p99"]:.1f} | {result["stall_max"]:.1f} | < 50 |
+| longest GUI-thread stall during a face check | - | - | {result["face_stall"]:.1f} | < 50 |
+
+During the face check (camera: the shared 30 fps clip played in real time, analysis on the
+verification thread) the preview was drawn at {result["preview_fps"]:.0f} frames/s.
 
 The screening call, the audit writes and the acknowledgement run on worker threads
 (`ui/tasks.py`); the GUI thread only builds the dialog. Result: {"target met" if meets else "target missed"}.
