@@ -13,12 +13,20 @@ from typing import Any
 from teller_client.audit import AuditStore
 from teller_client.contract import ScreeningResult
 from teller_client.offline_queue import OfflineQueue
-from teller_client.service_client import ServiceFailure
+from teller_client.service_client import FailureReason, ServiceFailure
 
 log = logging.getLogger("counterguard.audit.delivery")
 
 DeliverRecord = Callable[[Mapping[str, Any]], object]
 Screen = Callable[[Mapping[str, Any], str], ScreeningResult | ServiceFailure]
+
+
+@dataclass(frozen=True)
+class LateRisk:
+    """An offline remittance whose screening, done afterwards, was not "allow" (or was refused)."""
+
+    session_id: str
+    decision: str
 
 
 @dataclass(frozen=True)
@@ -38,7 +46,9 @@ class DeliveryWorker:
         queue: OfflineQueue | None = None,
         interval_seconds: float = 5.0,
         retention_days: int = 180,
+        on_late_risk: Callable[[LateRisk], None] | None = None,
     ) -> None:
+        self._on_late_risk = on_late_risk
         self._store = store
         self._deliver = deliver
         self._screen = screen
@@ -52,8 +62,9 @@ class DeliveryWorker:
 
     def run_once(self) -> DeliveryReport:
         with self._run_lock:
-            screened, failure = self._screen_queued()
-            delivered = 0
+            screened, queue_failure = self._screen_queued()
+            # Audit records never wait behind a queued screening the service will not take yet.
+            delivered, failure = 0, None
             while failure is None:
                 batch = self._store.undelivered(100)
                 if not batch:
@@ -69,7 +80,12 @@ class DeliveryWorker:
                 self._store.prune(self._retention_days)
             else:
                 log.warning("delivery paused: %s", failure.detail)
-            return DeliveryReport(screened, delivered, self._store.backlog(), failure)
+            return DeliveryReport(screened, delivered, self._store.backlog(), failure or queue_failure)
+
+    def _late_risk(self, session_id: str, decision: str) -> None:
+        # A remittance already sent with delayed arrival turned out risky: someone must act now.
+        if self._on_late_risk is not None:
+            self._on_late_risk(LateRisk(session_id, decision))
 
     def _screen_queued(self) -> tuple[int, ServiceFailure | None]:
         if self._queue is None or self._screen is None:
@@ -77,6 +93,20 @@ class DeliveryWorker:
         screened = 0
         for pending in self._queue.pending():
             result = self._screen(pending.request, pending.idempotency_key)
+            if isinstance(result, ServiceFailure) and result.reason is FailureReason.REJECTED:
+                # The service will never take this request: record it for review and stop retrying.
+                self._store.append(
+                    "offline_screening_rejected",
+                    {
+                        "session_id": pending.session_id,
+                        "idempotency_key": pending.idempotency_key,
+                        "status": result.status,
+                        "problem": result.problem_type,
+                    },
+                )
+                self._late_risk(pending.session_id, "rejected")
+                self._queue.remove(pending.idempotency_key)
+                continue
             if isinstance(result, ServiceFailure):
                 return screened, result
             self._store.append(
@@ -90,12 +120,13 @@ class DeliveryWorker:
                     "reasons": [reason.code for reason in result.reasons],
                 },
             )
-            if result.decision in ("hold", "block"):
+            if result.decision != "allow":
                 log.warning(
-                    "offline remittance %s screened afterwards as %s: recall it before arrival",
+                    "offline remittance %s screened afterwards as %s: review it before arrival",
                     pending.idempotency_key,
                     result.decision,
                 )
+                self._late_risk(pending.session_id, result.decision)
             self._queue.remove(pending.idempotency_key)
             screened += 1
         return screened, None

@@ -28,6 +28,8 @@ class OfflineQueue:
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
+        # A screened request holds ID numbers and accounts: zero its pages when it is deleted.
+        self._db.execute("PRAGMA secure_delete=ON")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS pending (idempotency_key TEXT PRIMARY KEY, session_id TEXT NOT NULL,"
             " request TEXT NOT NULL, queued_at TEXT NOT NULL)"
@@ -62,6 +64,8 @@ class OfflineQueue:
     def remove(self, idempotency_key: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM pending WHERE idempotency_key = ?", (idempotency_key,))
+            # ... and out of the write-ahead log, which would otherwise still hold the old pages.
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def __len__(self) -> int:
         with self._lock:

@@ -1,12 +1,12 @@
 """Wires the client core together: settings, the service (central or embedded demo), audit, delivery."""
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from teller_client import credentials, paths
 from teller_client.audit import AuditStore
-from teller_client.delivery import DeliveryWorker
+from teller_client.delivery import DeliveryWorker, LateRisk
 from teller_client.offline_queue import OfflineQueue
 from teller_client.service_client import ServiceClient
 from teller_client.settings import Settings
@@ -28,6 +28,8 @@ class Runtime:
     delivery: DeliveryWorker
     demo: bool
     demo_accounts: tuple[Any, ...] = ()
+    # Offline remittances found risky when screened afterwards; the window shows them until handled.
+    late_risks: list[LateRisk] = field(default_factory=list)
     _embedded: Any = None
 
     def close(self) -> None:
@@ -59,7 +61,10 @@ def open_runtime(settings: Settings, start_delivery: bool = True) -> Runtime:
         log.warning("no service_url configured: running on the embedded DEMO service at %s", url)
     else:
         url = settings.service_url
-        stored = credentials.terminal_key(url)
+        try:
+            stored = credentials.terminal_key(url)
+        except credentials.CredentialError as error:
+            raise StartupError(f"{error}. Ask IT to check the Windows Credential Manager.") from error
         if not stored:
             raise StartupError(
                 f"This terminal has no key for {url}: ask IT to run "
@@ -71,6 +76,7 @@ def open_runtime(settings: Settings, start_delivery: bool = True) -> Runtime:
     )
     audit = AuditStore(paths.data_dir() / "audit.db")
     queue = OfflineQueue(paths.data_dir() / "offline_queue.db")
+    late_risks: list[LateRisk] = []
     delivery = DeliveryWorker(
         audit,
         client.deliver_audit_record,
@@ -78,9 +84,19 @@ def open_runtime(settings: Settings, start_delivery: bool = True) -> Runtime:
         queue,
         settings.audit_send_interval_seconds,
         settings.audit_retention_days,
+        late_risks.append,
     )
     if start_delivery:
         delivery.start()
     return Runtime(
-        settings, url, client, audit, queue, delivery, embedded is not None, demo_accounts, embedded
+        settings,
+        url,
+        client,
+        audit,
+        queue,
+        delivery,
+        embedded is not None,
+        demo_accounts,
+        late_risks,
+        embedded,
     )
