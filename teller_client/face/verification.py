@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
+
 from teller_client.face.analysis import FaceAnalyzer, FaceBox, QualityIssue, guidance
 from teller_client.face.camera import CameraError, CameraWorker, Frame
 from teller_client.face.liveness import LivenessJudge, LivenessState, new_challenge
@@ -109,18 +111,30 @@ class FaceVerification:
         for issue in analysis.issues:
             self._issues_seen[issue.value] += 1
         best_face = self.progress.best_face
-        if (
-            self.decision is None
-            and analysis.good
+        frontal = (
+            analysis.good
             and analysis.encoding is not None
             and analysis.yaw is not None
             and abs(analysis.yaw) <= MAX_MATCHING_YAW
-        ):
+        )
+        if frontal and self.decision is None:
+            assert analysis.encoding is not None
             self.decision = matcher.add(analysis.encoding)
             box = analysis.boxes[0]
             best_face = frame.image[box.top : box.bottom, box.left : box.right].copy()
+        elif frontal and self.decision is not None:
+            assert analysis.encoding is not None
+            # Keep matching while the challenge runs: the face that turns must be the face that
+            # matched, not a photo shown first and swapped for someone else.
+            distance = float(np.linalg.norm(self._reference - analysis.encoding))
+            if distance > self._thresholds[1] and self.decision.outcome is not MatchOutcome.NO_MATCH:
+                log.warning("a different face appeared during the liveness challenge")
+                self.decision = MatchDecision(MatchOutcome.NO_MATCH, distance, self.decision.frames_used + 1)
+                self._issues_seen["face_changed"] += 1
         state = judge.feed(analysis.yaw if not analysis.issues or analysis.yaw is not None else None, now)
         finished = self.decision is not None and state is not LivenessState.IN_PROGRESS
+        if self.decision is not None and self.decision.outcome is MatchOutcome.NO_MATCH:
+            finished = True  # no head turn can make up for the wrong face
         if state is LivenessState.FAILED and self.decision is None:
             finished = True  # a failed challenge ends the attempt even before the match is decided
         instruction = self._instruction() if state is LivenessState.IN_PROGRESS else {}

@@ -152,3 +152,23 @@ def test_no_file_is_written_during_a_verification(
     verification.clear()
     after = _listing(watched)
     assert sorted(after - before) == []
+
+
+def test_a_face_swapped_in_after_the_match_fails_the_check(
+    analyzer: FaceAnalyzer, image: Callable[[str], np.ndarray]
+) -> None:
+    """A photo of the card holder first, then someone else turning their head: no match."""
+    verification = FaceVerification(
+        analyzer, MATCH_THRESHOLD, NO_MATCH_THRESHOLD, random.Random(5), challenge_seconds=30.0
+    )
+    assert verification.set_reference(image(OBAMA_REFERENCE)) == ()
+    clock = SteppingClock(0.1)
+    verification.start(clock())
+    for _ in range(5):
+        verification.process(_frame(image(OBAMA_LIVE[0])), clock())
+    assert verification.decision is not None and verification.decision.outcome is MatchOutcome.MATCH
+    progress = verification.process(_frame(image("people/biden/biden2.jpg")), clock())
+    assert progress.stage is Stage.DONE
+    summary = verification.summary()
+    assert summary.outcome == "no_match"
+    assert any(item.startswith("face_changed:") for item in summary.quality_history)
