@@ -6,7 +6,15 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
 _ACCOUNT = re.compile(r"^(?:[0-9]{8,30}|[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30})$")
 _AMOUNT = re.compile(r"^[0-9]{1,16}(?:\.[0-9]{1,2})?$")
@@ -141,6 +149,136 @@ def _amount(value: str) -> str:
     return value
 
 
+# Pre-screen codes: 6 characters from an alphabet without the look-alikes 0/O, 1/I/L, shown as ABC-234.
+PRESCREEN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+PRESCREEN_CODE_LENGTH = 6
+_PRESCREEN_CODE = re.compile(f"^[{PRESCREEN_CODE_ALPHABET}]{{{PRESCREEN_CODE_LENGTH}}}$")
+# Free texts of a pre-screen must not carry account, card, ID or phone numbers.
+_LONG_NUMBER = re.compile(r"[0-9０-９][0-9０-９ -]{6,}[0-9０-９]")
+
+
+def normalise_prescreen_code(value: str) -> str:
+    """`abc-234`, `ABC 234` and `ABC234` are the same code; returns the stored form `ABC234`."""
+    compact = re.sub(r"[\s-]", "", value).upper()
+    if not _PRESCREEN_CODE.match(compact):
+        raise ValueError(
+            "must be a 6-character pre-screen code like ABC-234 "
+            "(letters and the digits 2-9; there is no 0, 1, I, L or O)"
+        )
+    return compact
+
+
+def display_prescreen_code(code: str) -> str:
+    return f"{code[:3]}-{code[3:]}"
+
+
+PrescreenCode = Annotated[str, Field(min_length=1, max_length=20), AfterValidator(normalise_prescreen_code)]
+
+
+class PrescreenPurpose(StrEnum):
+    FAMILY_SUPPORT = "family_support"
+    RENT_OR_BILLS = "rent_or_bills"
+    PURCHASE = "purchase"
+    INVESTMENT = "investment"
+    LOAN_OR_FEE = "loan_or_fee"
+    TAX_OR_FINE = "tax_or_fine"
+    SAFE_ACCOUNT_REQUEST = "safe_account_request"
+    OTHER = "other"
+
+
+class WhoAsked(StrEnum):
+    SELF = "self"
+    FAMILY = "family"
+    FRIEND = "friend"
+    EMPLOYER = "employer"
+    CALLER_CLAIMING_AUTHORITY = "caller_claiming_authority"
+    ONLINE_CONTACT = "online_contact"
+    CUSTOMER_SERVICE = "customer_service"
+    OTHER = "other"
+
+
+class PayeeRelationship(StrEnum):
+    SELF = "self"
+    FAMILY = "family"
+    FRIEND = "friend"
+    BUSINESS = "business"
+    NEVER_MET = "never_met"
+    UNKNOWN = "unknown"
+
+
+class Urgency(StrEnum):
+    NONE = "none"
+    TODAY = "today"
+    IMMEDIATELY_OR_THREATENED = "immediately_or_threatened"
+
+
+class AmountBand(StrEnum):
+    UNDER_10K = "under_10k"
+    FROM_10K_TO_50K = "10k_to_50k"
+    FROM_50K_TO_200K = "50k_to_200k"
+    OVER_200K = "over_200k"
+
+
+def _no_numbers(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if _LONG_NUMBER.search(value):
+        raise ValueError(
+            "must not contain account, card, ID or phone numbers: a pre-screen keeps no personal data"
+        )
+    return value or None
+
+
+class PrescreenAnswers(BaseModel):
+    """The lobby questionnaire: structured answers, no names, no account numbers."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "purpose": "safe_account_request",
+                    "purpose_text": "对方说账户涉嫌洗钱，要转到安全账户",
+                    "who_asked": "caller_claiming_authority",
+                    "relationship_to_payee": "never_met",
+                    "urgency": "immediately_or_threatened",
+                    "on_phone_now": True,
+                    "told_to_keep_secret": True,
+                    "first_time_payee": True,
+                    "amount_band": "50k_to_200k",
+                    "remarks": "客户神情紧张，一直在通话",
+                }
+            ]
+        },
+    )
+
+    purpose: PrescreenPurpose
+    purpose_text: Annotated[str | None, Field(max_length=200), AfterValidator(_no_numbers)] = None
+    who_asked: WhoAsked
+    relationship_to_payee: PayeeRelationship
+    urgency: Urgency
+    on_phone_now: StrictBool
+    told_to_keep_secret: StrictBool
+    first_time_payee: StrictBool
+    amount_band: AmountBand
+    remarks: Annotated[str | None, Field(max_length=500), AfterValidator(_no_numbers)] = None
+
+
+class PrescreenCreated(BaseModel):
+    code: str = Field(
+        examples=["KQ7-M4X"], description="Read aloud and typed at the counter; case and dash do not matter"
+    )
+    expires_at: str
+
+
+class PrescreenOut(BaseModel):
+    code: str = Field(examples=["KQ7-M4X"])
+    created_at: str
+    expires_at: str
+    answers: PrescreenAnswers
+
+
 class ScreeningRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -183,6 +321,9 @@ class ScreeningRequest(BaseModel):
     branch_id: str = Field(min_length=1, max_length=32)
     customer: Customer
     face_verification: FaceVerification
+    prescreen_code: PrescreenCode | None = Field(
+        default=None, description="The code of the customer's lobby pre-screen, e.g. KQ7-M4X"
+    )
 
     @model_validator(mode="after")
     def _different_accounts(self) -> "ScreeningRequest":
@@ -232,6 +373,9 @@ class ScreeningResponse(BaseModel):
     rules_version: str
     created_at: str
     expires_at: str
+    prescreen: PrescreenOut | None = Field(
+        default=None, description="Only when the request linked a pre-screen: its answers"
+    )
 
 
 class AckAction(StrEnum):

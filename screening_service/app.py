@@ -2,7 +2,7 @@
 
 import logging
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -24,6 +24,9 @@ from screening_service.api_models import (
     AuditRecordRequest,
     AuditRecordResponse,
     HealthResponse,
+    PrescreenAnswers,
+    PrescreenCreated,
+    PrescreenOut,
     Problem,
     ReportRequest,
     ReportResponse,
@@ -44,6 +47,7 @@ from screening_service.auth import (
 from screening_service.context import ServiceContext
 from screening_service.idempotency import StoredResponse, check_key
 from screening_service.lists import account_risk, report_account
+from screening_service.prescreens import create_prescreen, get_prescreen
 from screening_service.problems import ProblemError, forbidden
 from screening_service.screening import screen
 from screening_service.settings import ServiceSettings
@@ -286,6 +290,8 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         checked_key = check_key(idempotency_key, required=False)
         return stored_response(report_account(ctx, at, session, body, checked_key))
 
+    _prescreen_routes(app, ctx, terminal, teller)
+
     @app.post(
         "/v1/audit-records",
         status_code=201,
@@ -303,6 +309,36 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         return stored_response(store_record(ctx, terminal(key), body))
 
     return app
+
+
+def _prescreen_routes(
+    app: FastAPI,
+    ctx: ServiceContext,
+    terminal: Callable[[str | None], Terminal],
+    teller: Callable[[str | None, HTTPAuthorizationCredentials | None], tuple[Terminal, TellerSession]],
+) -> None:
+    """The lobby pre-screen: a kiosk or counter creates it without a teller, a teller reads it."""
+
+    @app.post(
+        "/v1/prescreens", status_code=201, response_model=PrescreenCreated, responses=_PROBLEM_RESPONSES
+    )
+    def create_prescreen_route(
+        body: PrescreenAnswers, key: TerminalKey, idempotency_key: IdempotencyKey = None
+    ) -> JSONResponse:
+        """The lobby questionnaire (kiosk or counter key, no teller session): answers a short code."""
+        at = terminal(key)
+        checked_key = check_key(idempotency_key, required=False)
+        return stored_response(create_prescreen(ctx, at, body, checked_key))
+
+    @app.get(
+        "/v1/prescreens/{code}",
+        response_model=PrescreenOut,
+        responses={**_PROBLEM_RESPONSES, 404: {"model": Problem, "description": "Unknown or expired"}},
+    )
+    def get_prescreen_route(code: str, key: TerminalKey, token: TellerToken) -> JSONResponse:
+        """A teller reads a pre-screen by its code (case and dashes do not matter)."""
+        teller(key, token)
+        return JSONResponse(get_prescreen(ctx, code))
 
 
 def create_app_from_environment() -> FastAPI:

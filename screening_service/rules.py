@@ -11,6 +11,13 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any, TypeGuard
 
+from screening_service.api_models import (
+    AmountBand,
+    PayeeRelationship,
+    PrescreenPurpose,
+    Urgency,
+    WhoAsked,
+)
 from screening_service.names import NameCheck
 
 DEFAULT_RULES_PATH = Path(__file__).with_name("default_rules.toml")
@@ -35,6 +42,17 @@ class Decision(IntEnum):
 
 
 LIST_SOURCES = ("police", "peer", "internal")
+# The pre-screen answers a `prescreen_answer` rule may look at, with the values each can have.
+PRESCREEN_ANSWERS: dict[str, tuple[str | bool, ...]] = {
+    "purpose": tuple(item.value for item in PrescreenPurpose),
+    "who_asked": tuple(item.value for item in WhoAsked),
+    "relationship_to_payee": tuple(item.value for item in PayeeRelationship),
+    "urgency": tuple(item.value for item in Urgency),
+    "amount_band": tuple(item.value for item in AmountBand),
+    "on_phone_now": (True, False),
+    "told_to_keep_secret": (True, False),
+    "first_time_payee": (True, False),
+}
 
 
 @dataclass(frozen=True)
@@ -67,6 +85,8 @@ class ScreeningFacts:
     history: tuple[PastScreening, ...]
     face_outcome: str
     liveness: str
+    # The answers of the lobby pre-screen linked to the screening, if any.
+    prescreen: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -269,6 +289,24 @@ def _face_verification(rule: Rule, facts: ScreeningFacts, _rules: RuleSet) -> di
     return None
 
 
+def _same_answer(value: object, wanted: object) -> bool:
+    # type() first: True == 1 in Python, but a yes/no answer is never a label.
+    return type(value) is type(wanted) and value == wanted
+
+
+@_matcher("prescreen_answer", ("answer", "values"), ("value",))
+def _prescreen_answer(rule: Rule, facts: ScreeningFacts, _rules: RuleSet) -> dict[str, str] | None:
+    answers = facts.prescreen
+    if answers is None:
+        return None
+    conditions = {rule.params["answer"]: rule.params["values"], **rule.params.get("also", {})}
+    for key, values in conditions.items():
+        if not any(_same_answer(answers.get(key), wanted) for wanted in values):
+            return None
+    value = answers[rule.params["answer"]]
+    return {"value": str(value).lower() if isinstance(value, bool) else str(value)}
+
+
 _RULE_KEYS = {
     "code",
     "kind",
@@ -374,6 +412,8 @@ def _check_params(kind: str, params: Mapping[str, Any], fail: Callable[[str], Ru
             or not all(isinstance(phrase, str) and phrase.strip() for phrase in phrases)
         ):
             raise fail("phrases must be a non-empty list of non-blank texts")
+    if kind == "prescreen_answer":
+        _check_prescreen_params(params, fail)
     if kind == "new_payee_large_elderly":
         amounts = params["large_amount"]
         if not isinstance(amounts, dict):
@@ -384,6 +424,29 @@ def _check_params(kind: str, params: Mapping[str, Any], fail: Callable[[str], Ru
                     raise InvalidOperation
             except InvalidOperation:
                 raise fail(f"large_amount.{currency} must be a positive decimal string") from None
+
+
+def _check_prescreen_params(params: Mapping[str, Any], fail: Callable[[str], RulesError]) -> None:
+    def answer_values(where: str, answer: object, values: object) -> None:
+        if not isinstance(answer, str) or answer not in PRESCREEN_ANSWERS:
+            raise fail(f"{where} must be one of: {', '.join(PRESCREEN_ANSWERS)}")
+        allowed = PRESCREEN_ANSWERS[answer]
+        if (
+            not isinstance(values, list)
+            or not values
+            or not all(any(_same_answer(item, each) for each in allowed) for item in values)
+        ):
+            shown = ", ".join(str(each).lower() if isinstance(each, bool) else each for each in allowed)
+            raise fail(f"values for {answer} must be a non-empty list drawn from: {shown}")
+
+    answer_values("answer", params["answer"], params["values"])
+    also = params.get("also", {})
+    if not isinstance(also, dict):
+        raise fail("also must be a table of answer = [values]")
+    for key, values in also.items():
+        if key == params["answer"]:
+            raise fail(f"also repeats the answer {key}")
+        answer_values(f"also.{key}", key, values)
 
 
 def _parse_rule(

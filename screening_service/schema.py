@@ -133,6 +133,8 @@ screenings = Table(
     Column("face_outcome", String(16), nullable=False),
     Column("response_json", Text, nullable=False),
     Column("final_action", String(16), nullable=True),
+    # The lobby pre-screen the teller linked (prescreens.prescreen_id), if any.
+    Column("prescreen_id", String(40), nullable=True),
     Index("ix_screenings_customer_time", "customer_key", "created_at"),
     Index("ix_screenings_customer_payee", "customer_key", "payee_account"),
 )
@@ -211,4 +213,20 @@ audit_records = Table(
     Column("payload_json", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("record_hash", String(64), nullable=False),
+)
+
+# Lobby pre-screen questionnaires (kiosk mode): structured answers only, no names or account
+# numbers. `code` is what the customer carries to the counter; an expired pre-screen gives its
+# code up (set to NULL) when a new pre-screen draws the same code, so codes are unique among
+# the pre-screens that can still be used.
+prescreens = Table(
+    "prescreens",
+    metadata,
+    Column("prescreen_id", String(40), primary_key=True),
+    Column("code", String(6), nullable=True, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("terminal_id", String(32), nullable=False),
+    Column("branch_id", String(32), nullable=False),
+    Column("answers_json", Text, nullable=False),
 )

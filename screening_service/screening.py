@@ -3,6 +3,7 @@
 import json
 import logging
 import secrets
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,7 +18,8 @@ from screening_service.context import ServiceContext
 from screening_service.database import write_transaction
 from screening_service.idempotency import StoredResponse, remember, replay, request_fingerprint
 from screening_service.names import check_name
-from screening_service.problems import invalid_field
+from screening_service.prescreens import find_prescreen
+from screening_service.problems import ProblemError, invalid_field
 from screening_service.rules import (
     LANGUAGES,
     Decision,
@@ -113,6 +115,15 @@ def screen(
         with write_transaction(ctx.engine) as connection:
             stored = _screen_new(connection, ctx, terminal, teller, request)
             remember(connection, terminal.terminal_id, idempotency_key, ENDPOINT, fingerprint, stored)
+    except ProblemError:
+        # A retry of a screening stored while its pre-screen code was still valid: the stored answer.
+        if request.prescreen_code is None:
+            raise
+        with ctx.engine.connect() as connection:
+            replayed = replay(connection, terminal.terminal_id, idempotency_key, ENDPOINT, fingerprint)
+        if replayed is None:
+            raise
+        return replayed
     except IntegrityError:
         # A retry (or a reuse) of a key that is already stored, perhaps by another instance:
         # answer what was stored, or 409 if the key came with another request.
@@ -142,11 +153,23 @@ def _screen_new(
 ) -> StoredResponse:
     now = utc_now()
     customer = customer_key(ctx.customer_pepper, request.customer.id_type, request.customer.id_number)
-    facts = gather_facts(connection, ctx.rules, request, customer, now)
+    prescreen_id, prescreen = None, None
+    if request.prescreen_code is not None:
+        found = find_prescreen(connection, request.prescreen_code, now)
+        if found is None:
+            raise invalid_field(
+                "prescreen_code",
+                "no pre-screen has this code, or it has expired; check the code with the customer, "
+                "or screen without it",
+            )
+        prescreen_id, prescreen = found
+    facts = gather_facts(connection, ctx.rules, request, customer, now, prescreen)
     outcome = ctx.rules.evaluate(facts)
     screening_id = f"scr_{secrets.token_hex(12)}"
     expires_at = now + timedelta(minutes=ctx.rules.valid_minutes)
     body = response_body(ctx.rules, screening_id, outcome, facts, now, expires_at)
+    if prescreen is not None:
+        body["prescreen"] = prescreen
     connection.execute(
         _INSERT_SCREENING,
         dict(
@@ -169,6 +192,7 @@ def _screen_new(
             score=outcome.score,
             new_payee=facts.new_payee,
             face_outcome=request.face_verification.outcome.value,
+            prescreen_id=prescreen_id,
             response_json=json.dumps(body, ensure_ascii=False),
         ),
     )
@@ -181,6 +205,7 @@ def gather_facts(
     request: ScreeningRequest,
     customer: str,
     now: datetime,
+    prescreen: Mapping[str, Any] | None = None,
 ) -> ScreeningFacts:
     payee = request.payee_account
     payee_rows = connection.execute(_PAYEE_FACTS, {"payee": payee, "customer": customer}).all()
@@ -204,6 +229,7 @@ def gather_facts(
         history=history,
         face_outcome=request.face_verification.outcome.value,
         liveness=request.face_verification.liveness.value,
+        prescreen=prescreen["answers"] if prescreen is not None else None,
     )
 
 

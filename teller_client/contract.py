@@ -11,6 +11,10 @@ from typing import Any
 DECISIONS = ("allow", "warn", "hold", "block")
 NAME_CHECK_OUTCOMES = ("match", "close_match", "no_match", "unavailable")
 ACTIONS = ("cancel", "proceed", "delay_arrival", "refer_police")
+# The lobby pre-screen's answers, in the order the questionnaire asks them.
+PRESCREEN_CHOICES = ("purpose", "who_asked", "relationship_to_payee", "urgency", "amount_band")
+PRESCREEN_FLAGS = ("on_phone_now", "told_to_keep_secret", "first_time_payee")
+PRESCREEN_TEXTS = {"purpose_text": 200, "remarks": 500}
 
 
 class ContractError(ValueError):
@@ -60,6 +64,8 @@ class ScreeningResult:
     required_actions: tuple[str, ...]
     allowed_actions: tuple[str, ...]
     expires_at: str
+    # The lobby pre-screen linked to the screening: {code, created_at, expires_at, answers}.
+    prescreen: Mapping[str, Any] | None = None
 
     @property
     def needs_acknowledgement(self) -> bool:
@@ -151,7 +157,57 @@ def parse_screening(data: Any) -> ScreeningResult:
         required_actions=tuple(str(a) for a in _get(data, "required_actions", list, where)),
         allowed_actions=allowed_actions,
         expires_at=_get(data, "expires_at", str, where),
+        prescreen=_optional_prescreen(data.get("prescreen")),
     )
+
+
+def parse_prescreen(data: Any) -> dict[str, Any]:
+    """A pre-screen from GET /v1/prescreens/{code}: the code and the answers the client knows.
+
+    Answers of an unknown kind or type are left out rather than shown wrongly; texts are cut to
+    the API's limits.
+    """
+    where = "prescreen"
+    code = _get(data, "code", str, where)
+    if not code or len(code) > 20:
+        raise ContractError(f"{where}.code: not a pre-screen code")
+    raw = _get(data, "answers", dict, where)
+    answers: dict[str, Any] = {}
+    for key in PRESCREEN_CHOICES:
+        value = raw.get(key)
+        if isinstance(value, str) and value:
+            answers[key] = value[:64]
+    for key in PRESCREEN_FLAGS:
+        if isinstance(raw.get(key), bool):
+            answers[key] = raw[key]
+    for key, limit in PRESCREEN_TEXTS.items():
+        value = raw.get(key)
+        if isinstance(value, str) and value.strip():
+            answers[key] = value.strip()[:limit]
+    return {
+        "code": code,
+        "created_at": data.get("created_at") if isinstance(data.get("created_at"), str) else None,
+        "expires_at": data.get("expires_at") if isinstance(data.get("expires_at"), str) else None,
+        "answers": answers,
+    }
+
+
+def _optional_prescreen(data: Any) -> dict[str, Any] | None:
+    """Lenient: a pre-screen that does not parse is left out; the screening itself still counts."""
+    if data is None:
+        return None
+    try:
+        return parse_prescreen(data)
+    except ContractError:
+        return None
+
+
+def parse_prescreen_created(data: Any) -> dict[str, Any]:
+    """The answer to POST /v1/prescreens: the code to show the customer and when it expires."""
+    code = _get(data, "code", str, "prescreen")
+    if not code or len(code) > 20:
+        raise ContractError("prescreen.code: not a pre-screen code")
+    return {"code": code, "expires_at": _get(data, "expires_at", str, "prescreen")}
 
 
 def parse_session(data: Any) -> SessionGrant:

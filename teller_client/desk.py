@@ -137,6 +137,12 @@ class Desk:
             self.runtime.offline_queue.put(session.idempotency_key, session.session_id, request)
             self.runtime.delivery.wake()
 
+    def prescreen(self, code: str) -> dict[str, Any] | ServiceFailure:
+        """Read the customer's lobby pre-screen by its code; it goes with the screening once submitted."""
+        with self._lock:
+            found: dict[str, Any] | ServiceFailure = self.runtime.client.get_prescreen(code)
+            return found
+
     def report(self, body: Mapping[str, Any]) -> dict[str, Any] | ServiceFailure:
         with self._lock:
             outcome: dict[str, Any] | ServiceFailure = self.runtime.client.report(body, new_idempotency_key())

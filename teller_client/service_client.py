@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import requests
 import truststore
@@ -24,6 +25,8 @@ from teller_client.contract import (
     ContractError,
     ScreeningResult,
     SessionGrant,
+    parse_prescreen,
+    parse_prescreen_created,
     parse_screening,
     parse_session,
 )
@@ -168,6 +171,27 @@ class ServiceClient:
         return self._json_call(
             "GET", f"/v1/accounts/{account_number}/risk", with_session=False, parse=_as_dict
         )
+
+    def submit_prescreen(self, answers: Mapping[str, Any]) -> dict[str, Any] | ServiceFailure:
+        """The lobby questionnaire (kiosk or counter key, no session needed): {code, expires_at}.
+
+        One idempotency key for the call and all its retries, so a lost answer gives the same code.
+        """
+        return self._json_call(
+            "POST",
+            "/v1/prescreens",
+            answers,
+            with_session=False,
+            idempotency_key=new_idempotency_key(),
+            parse=parse_prescreen_created,
+        )
+
+    def get_prescreen(self, code: str) -> dict[str, Any] | ServiceFailure:
+        """A teller reads a pre-screen by its code: {code, created_at, expires_at, answers}."""
+        typed = code.strip()
+        if not typed:
+            return ServiceFailure(FailureReason.REJECTED, "/v1/prescreens: no code given")
+        return self._json_call("GET", f"/v1/prescreens/{quote(typed, safe='')}", parse=parse_prescreen)
 
     def deliver_audit_record(self, record: Mapping[str, Any]) -> dict[str, Any] | ServiceFailure:
         return self._json_call(

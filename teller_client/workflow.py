@@ -95,6 +95,8 @@ class Remittance:
     currency: str
     purpose: str
     arrival_mode: str = "realtime"
+    # The code of the customer's lobby pre-screen, if the teller entered one.
+    prescreen_code: str | None = None
 
 
 @dataclass
@@ -228,6 +230,7 @@ class CounterSession:
                 "amount": str(remittance.amount),
                 "currency": remittance.currency,
                 "arrival_mode": remittance.arrival_mode,
+                "prescreen_code": remittance.prescreen_code,
             },
             State.SCREENING,
         )
@@ -238,7 +241,7 @@ class CounterSession:
         if self.customer is None or self.remittance is None or self.face is None:
             raise WorkflowError("no remittance has been submitted")
         remittance, customer = self.remittance, self.customer
-        return {
+        request: dict[str, Any] = {
             "payer_account": remittance.payer_account,
             "payee_account": remittance.payee_account,
             "payee_name": remittance.payee_name,
@@ -256,6 +259,9 @@ class CounterSession:
             },
             "face_verification": self.face.as_request(),
         }
+        if remittance.prescreen_code:
+            request["prescreen_code"] = remittance.prescreen_code
+        return request
 
     def screened(self, result: ScreeningResult) -> None:
         self._require(State.SCREENING)
@@ -302,7 +308,12 @@ class CounterSession:
         if arrival_mode not in ("delay_2h", "next_day"):
             raise WorkflowError("an unscreened remittance must use delayed arrival (delay_2h or next_day)")
         assert self.remittance is not None
-        self.remittance = Remittance(**{**self.remittance.__dict__, "arrival_mode": arrival_mode})
+        # The pre-screen code stays out of the queued request: it may have expired by the time the
+        # service is back, and the service would refuse the request (422) instead of screening it.
+        dropped_code = self.remittance.prescreen_code
+        self.remittance = Remittance(
+            **{**self.remittance.__dict__, "arrival_mode": arrival_mode, "prescreen_code": None}
+        )
         request = self.screening_request()
         self._step(
             "offline_procedure",
@@ -311,6 +322,7 @@ class CounterSession:
                 "note": note.strip(),
                 "idempotency_key": self.idempotency_key,
                 "arrival_mode": arrival_mode,
+                "prescreen_code_not_sent": dropped_code,
             },
             State.OFFLINE_QUEUED,
         )

@@ -1,15 +1,16 @@
 """The remittance form, checked as the teller types; submitting hands a Remittance to the window."""
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
     QGroupBox,
+    QLabel,
     QLineEdit,
     QPushButton,
     QWidget,
@@ -27,6 +28,7 @@ from teller_client.validation import (
     check_purpose,
 )
 from teller_client.workflow import Remittance
+from ui.prescreen_text import PrescreenWording
 from ui.widgets import FieldRow
 
 CURRENCIES = ("CNY", "USD", "EUR", "HKD", "GBP", "JPY")
@@ -36,6 +38,8 @@ ARRIVAL_MODES = ("realtime", "delay_2h", "next_day")
 class RemittanceForm(QGroupBox):
     sig_submitted = Signal(object)
     """The teller submitted a valid remittance (a Remittance)."""
+    sig_prescreen_code_entered = Signal(str)
+    """The teller asked to check a lobby pre-screen code; the window answers with show_prescreen*()."""
 
     def __init__(self, amount_limit: Decimal, language: str = "zh-CN", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,6 +61,20 @@ class RemittanceForm(QGroupBox):
         self.submit_button = QPushButton()
         self.submit_button.setObjectName("submitRemittance")
         self.submit_button.setDefault(True)
+        # Optional: the code of the customer's lobby pre-screen, resolved by the window.
+        self.prescreen_code = self._line("prescreenCode")
+        self._editor(self.prescreen_code).setMaxLength(20)
+        self.prescreen_check_button = QPushButton()
+        self.prescreen_check_button.setObjectName("checkPrescreen")
+        self.prescreen_answers = QLabel()
+        self.prescreen_answers.setObjectName("prescreenAnswers")
+        self.prescreen_answers.setTextFormat(Qt.TextFormat.PlainText)
+        self.prescreen_answers.setWordWrap(True)
+        self.prescreen_answers.setStyleSheet("background: #fefce8; border: 1px solid #ca8a04; padding: 6px;")
+        self.prescreen_answers.hide()
+        self.prescreen: Mapping[str, object] | None = None
+        self._prescreen_typed = ""
+        self._wording = PrescreenWording(self)
 
         self._checks: dict[FieldRow, Callable[[str], Any]] = {
             self.payer: lambda text: check_account(text, PAYER_ACCOUNT, allow_iban=False),
@@ -75,11 +93,17 @@ class RemittanceForm(QGroupBox):
         ]  # fmt: skip
         for row, line, column in order:
             grid.addWidget(row, line, column)
-        grid.addWidget(self.submit_button, 4, 1)
+        grid.addWidget(self.prescreen_code, 4, 0)
+        grid.addWidget(
+            self.prescreen_check_button, 4, 1, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignLeft
+        )
+        grid.addWidget(self.prescreen_answers, 5, 0, 1, 2)
+        grid.addWidget(self.submit_button, 6, 1)
         # Tab goes down the natural reading order of the paper slip.
         chain = [
             self.payer.editor, self.payee.editor, self.payee_name.editor, self.payee_bank.editor,
-            self.amount.editor, self.currency_box, self.purpose.editor, self.arrival_box, self.submit_button,
+            self.amount.editor, self.currency_box, self.purpose.editor, self.arrival_box,
+            self.prescreen_code.editor, self.prescreen_check_button, self.submit_button,
         ]  # fmt: skip
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
@@ -89,6 +113,10 @@ class RemittanceForm(QGroupBox):
             editor.textEdited.connect(lambda _text, row=row: row.has_error and self._check(row))
             editor.returnPressed.connect(self.submit)
         self.submit_button.clicked.connect(self.submit)
+        code_editor = self._editor(self.prescreen_code)
+        code_editor.returnPressed.connect(self.check_prescreen)
+        code_editor.textEdited.connect(self._prescreen_edited)
+        self.prescreen_check_button.clicked.connect(self.check_prescreen)
         self.retranslate()
 
     def _line(self, name: str) -> FieldRow:
@@ -107,6 +135,64 @@ class RemittanceForm(QGroupBox):
         row.set_error(checked.text(self.language) if isinstance(checked, FieldError) else None)
         return checked
 
+    # ------------------------------------------------------------ lobby pre-screen
+
+    def _typed_code(self) -> str:
+        return "".join(self._editor(self.prescreen_code).text().split()).upper()
+
+    def check_prescreen(self) -> None:
+        code = self._typed_code()
+        if not code:
+            self._prescreen_edited("")
+            return
+        self.prescreen_code.set_error(None)
+        self.prescreen_check_button.setEnabled(False)
+        self.prescreen_answers.setText(self.tr("Checking the pre-screen code…"))
+        self.prescreen_answers.show()
+        self.sig_prescreen_code_entered.emit(code)
+
+    def show_prescreen(self, prescreen: Mapping[str, object]) -> None:
+        """The window resolved the code: show the answers; the code now goes with the screening."""
+        self.prescreen = prescreen
+        self._prescreen_typed = self._typed_code()
+        self.prescreen_check_button.setEnabled(self.submit_button.isEnabled())
+        self.prescreen_code.set_error(None)
+        self._show_prescreen_answers()
+
+    def show_prescreen_error(self, message: str) -> None:
+        self.prescreen = None
+        self._prescreen_typed = ""
+        self.prescreen_check_button.setEnabled(self.submit_button.isEnabled())
+        self.prescreen_answers.hide()
+        self.prescreen_code.set_error(message)
+
+    def _prescreen_edited(self, _text: str) -> None:
+        if self.prescreen is not None and self._typed_code() == self._prescreen_typed:
+            return
+        self.prescreen = None
+        self._prescreen_typed = ""
+        self.prescreen_answers.hide()
+        self.prescreen_code.set_error(None)
+
+    def _show_prescreen_answers(self) -> None:
+        if self.prescreen is None:
+            return
+        self.prescreen_answers.setText(
+            self._wording.title(self.prescreen) + "\n" + self._wording.text(self.prescreen)
+        )
+        self.prescreen_answers.show()
+
+    def _prescreen_code_for_screening(self) -> tuple[bool, str | None]:
+        """(ok, code): a typed code must have been checked first, so a wrong one never reaches screening."""
+        if not self._typed_code():
+            return True, None
+        if self.prescreen is None or self._typed_code() != self._prescreen_typed:
+            self.prescreen_code.set_error(self.tr("Check the pre-screen code first, or clear it."))
+            return False, None
+        return True, str(self.prescreen.get("code") or self._prescreen_typed)
+
+    # ------------------------------------------------------------ the remittance
+
     def remittance(self) -> Remittance | None:
         """All fields checked; None (with the errors shown, the first one focused) if any is wrong."""
         results = {row: self._check(row) for row in self._checks}
@@ -114,6 +200,10 @@ class RemittanceForm(QGroupBox):
             if isinstance(checked, FieldError):
                 self._editor(row).setFocus()
                 return None
+        code_ok, prescreen_code = self._prescreen_code_for_screening()
+        if not code_ok:
+            self._editor(self.prescreen_code).setFocus()
+            return None
         return Remittance(
             payer_account=results[self.payer].value,
             payee_account=results[self.payee].value,
@@ -123,6 +213,7 @@ class RemittanceForm(QGroupBox):
             currency=self.currency_box.currentText(),
             purpose=results[self.purpose].value,
             arrival_mode=str(self.arrival_box.currentData()),
+            prescreen_code=prescreen_code,
         )
 
     def submit(self) -> None:
@@ -133,9 +224,10 @@ class RemittanceForm(QGroupBox):
             self.sig_submitted.emit(remittance)
 
     def set_open(self, open_for_input: bool) -> None:
-        for row in (*self._checks, self.currency, self.arrival):
+        for row in (*self._checks, self.currency, self.arrival, self.prescreen_code):
             row.editor.setEnabled(open_for_input)
         self.submit_button.setEnabled(open_for_input)
+        self.prescreen_check_button.setEnabled(open_for_input)
 
     def clear(self) -> None:
         for row in self._checks:
@@ -143,6 +235,8 @@ class RemittanceForm(QGroupBox):
             row.set_error(None)
         self.currency_box.setCurrentIndex(0)
         self.arrival_box.setCurrentIndex(0)
+        self._editor(self.prescreen_code).clear()
+        self._prescreen_edited("")
 
     def retranslate(self) -> None:
         self.setTitle(self.tr("Remittance"))
@@ -155,6 +249,7 @@ class RemittanceForm(QGroupBox):
             self.currency: self.tr("C&urrency"),
             self.purpose: self.tr("Pur&pose"),
             self.arrival: self.tr("Arri&val"),
+            self.prescreen_code: self.tr("Pre-screen code (optional)"),
         }
         for row, caption in captions.items():
             row.set_caption(caption)
@@ -166,6 +261,10 @@ class RemittanceForm(QGroupBox):
         self.arrival_box.setCurrentIndex(max(0, current))
         self.submit_button.setText(self.tr("&Screen remittance (Enter)"))
         self.submit_button.setAccessibleName(self.tr("Screen remittance"))
+        self._editor(self.prescreen_code).setPlaceholderText(self.tr("e.g. ABC-234, from the lobby"))
+        self.prescreen_check_button.setText(self.tr("C&heck code"))
+        self.prescreen_check_button.setAccessibleName(self.tr("Check pre-screen code"))
+        self._show_prescreen_answers()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.LanguageChange:

@@ -8,7 +8,7 @@ the audit outbox before the dialog is allowed to close.
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from teller_client.contract import ScreeningResult
+from ui.prescreen_text import PrescreenWording
 from ui.widgets import DECISION_COLOURS, BlockingDialog, decision_banner_style
 
 SOURCE_NAMES = ("police_list", "peer_bank", "internal_report", "rule", "history")
@@ -69,6 +70,17 @@ class RiskWarningDialog(BlockingDialog):
         self.name_check.setObjectName("nameCheck")
         self.name_check.setWordWrap(True)
         self.name_check.setFrameShape(QFrame.Shape.StyledPanel)
+
+        # What the customer told the lobby manager, when the screening linked a pre-screen.
+        self.prescreen_box = QGroupBox()
+        self.prescreen_box.setObjectName("prescreenBox")
+        self.prescreen_answers = QLabel()
+        self.prescreen_answers.setObjectName("prescreenAnswers")
+        self.prescreen_answers.setTextFormat(Qt.TextFormat.PlainText)
+        self.prescreen_answers.setWordWrap(True)
+        QVBoxLayout(self.prescreen_box).addWidget(self.prescreen_answers)
+        self.prescreen_box.setVisible(result.prescreen is not None)
+        self._prescreen_wording = PrescreenWording(self)
 
         self.questions_box = QGroupBox()
         grid = QGridLayout(self.questions_box)
@@ -156,6 +168,7 @@ class RiskWarningDialog(BlockingDialog):
         body_layout.addLayout(header)
         body_layout.addWidget(self.reasons_box)
         body_layout.addWidget(self.name_check)
+        body_layout.addWidget(self.prescreen_box)
         body_layout.addWidget(self.questions_box)
         body_layout.addWidget(self.note_label)
         body_layout.addWidget(self.note)
@@ -338,6 +351,9 @@ class RiskWarningDialog(BlockingDialog):
         text, background = name_texts.get(check.outcome, name_texts["unavailable"])
         self.name_check.setText(text)
         self.name_check.setStyleSheet(f"background: {background}; padding: 6px;")
+        if self.screening.prescreen is not None:
+            self.prescreen_box.setTitle(self._prescreen_wording.title(self.screening.prescreen))
+            self.prescreen_answers.setText(self._prescreen_wording.text(self.screening.prescreen))
         self.questions_box.setTitle(self.tr("Ask the customer — tick each question and write the answer"))
         for question in self.screening.questions:
             self.question_checks[question.id].setText(question.text.text(self.language))

@@ -154,6 +154,7 @@ class TellerWindow(QMainWindow):
         face.sig_card_read.connect(lambda card: self.customer_panel.fill_from_card(card.name, card.id_number))
         self._card_reader: FolderDropReader | None = None
         self.form.sig_submitted.connect(self._submit)
+        self.form.sig_prescreen_code_entered.connect(self._check_prescreen)
 
         self.idle_timer = QTimer(self)
         self.idle_timer.setSingleShot(True)
@@ -382,6 +383,28 @@ class TellerWindow(QMainWindow):
             self._step_failed,
             pool_name="disk",
         )
+
+    def _check_prescreen(self, code: str) -> None:
+        """Resolve the customer's lobby pre-screen code off the GUI thread; the form shows the answers."""
+
+        def done(outcome: dict[str, Any] | ServiceFailure) -> None:
+            if not isinstance(outcome, ServiceFailure):
+                self.form.show_prescreen(outcome)
+            elif outcome.status == 404:
+                self.form.show_prescreen_error(
+                    self.tr(
+                        "No pre-screen has this code, or it has expired. Check the code with the customer."
+                    )
+                )
+            else:
+                self.form.show_prescreen_error(self._failure_text(outcome))
+
+        def failed(error: BaseException) -> None:
+            self.form.show_prescreen_error(
+                self.tr("That step could not be completed: {error}").format(error=error)
+            )
+
+        run_in_background(lambda: self.desk.prescreen(code), done, failed)
 
     def _submit(self, remittance: Remittance) -> None:
         session = self.session

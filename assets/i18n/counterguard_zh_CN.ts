@@ -587,76 +587,315 @@ Please ask a member of staff for help.</source>
     </message>
 </context>
 <context>
+    <name>PrescreenWording</name>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="28" />
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="28" />
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="31" />
+        <source>Supporting family</source>
+        <translation>给家人生活费</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="32" />
+        <source>Rent or bills</source>
+        <translation>房租或缴费</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="33" />
+        <source>A purchase</source>
+        <translation>购物付款</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="34" />
+        <source>An investment</source>
+        <translation>投资理财</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="35" />
+        <source>A loan, or a fee to get a loan</source>
+        <translation>贷款，或为办贷款付费</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="36" />
+        <source>A tax or a fine</source>
+        <translation>税款或罚款</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="37" />
+        <source>Moving money to a "safe account" as asked</source>
+        <translation>按要求把钱转到“安全账户”</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="38" />
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="41" />
+        <source>Nobody: the customer's own decision</source>
+        <translation>无人要求，客户自己决定</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="42" />
+        <source>A family member</source>
+        <translation>家人</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="43" />
+        <location filename="../../ui/prescreen_text.py" line="55" />
+        <source>A friend</source>
+        <translation>朋友</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="44" />
+        <source>The employer or a boss</source>
+        <translation>雇主或领导</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="46" />
+        <source>A caller claiming to be the police, a court or an official</source>
+        <translation>自称公安、法院或其他机关工作人员的来电者</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="48" />
+        <source>Someone met online</source>
+        <translation>网上认识的人</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="49" />
+        <source>Someone claiming to be customer service</source>
+        <translation>自称客服的人</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="50" />
+        <source>Someone else</source>
+        <translation>其他人</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="53" />
+        <source>The customer's own account</source>
+        <translation>客户本人账户</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="54" />
+        <source>Family</source>
+        <translation>家人</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="56" />
+        <source>A business contact</source>
+        <translation>生意往来</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="57" />
+        <source>Never met in person</source>
+        <translation>从未见过面</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="58" />
+        <source>Does not know who it is</source>
+        <translation>不知道对方是谁</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="61" />
+        <source>Not urgent</source>
+        <translation>不着急</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="62" />
+        <source>Must be sent today</source>
+        <translation>今天必须汇出</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="63" />
+        <source>Immediately, or under threat</source>
+        <translation>必须马上汇出，或受到威胁</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="66" />
+        <source>Under 10,000</source>
+        <translation>1万元以下</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="67" />
+        <source>10,000 to 50,000</source>
+        <translation>1万至5万元</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="68" />
+        <source>50,000 to 200,000</source>
+        <translation>5万至20万元</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="69" />
+        <source>Over 200,000</source>
+        <translation>20万元以上</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="78" />
+        <source>Purpose: {value}</source>
+        <translation>用途：{value}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="79" />
+        <source>In the customer's words: {value}</source>
+        <translation>客户原话：{value}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="80" />
+        <source>Who asked for the transfer: {value}</source>
+        <translation>谁让汇款：{value}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="81" />
+        <source>Relationship to the payee: {value}</source>
+        <translation>与收款人关系：{value}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="82" />
+        <source>Urgency: {value}</source>
+        <translation>紧迫程度：{value}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="83" />
+        <source>On the phone with someone now: {value}</source>
+        <translation>此刻是否正在与人通话：{value}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="84" />
+        <source>Told to keep it secret: {value}</source>
+        <translation>是否被要求保密：{value}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="85" />
+        <source>First payment to this payee: {value}</source>
+        <translation>是否首次向该收款人汇款：{value}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="86" />
+        <source>Amount (CNY): {value}</source>
+        <translation>金额（人民币）：{value}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="87" />
+        <source>Lobby manager's remarks: {value}</source>
+        <translation>大堂经理备注：{value}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/prescreen_text.py" line="91" />
+        <source>Lobby pre-screen {code}</source>
+        <translation>大堂预筛查 {code}</translation>
+    </message>
+</context>
+<context>
     <name>RemittanceForm</name>
     <message>
-        <location filename="../../ui/remittance_form.py" line="148" />
+        <location filename="../../ui/remittance_form.py" line="150" />
+        <source>Checking the pre-screen code…</source>
+        <translation>正在查询预筛查码…</translation>
+    </message>
+    <message>
+        <location filename="../../ui/remittance_form.py" line="190" />
+        <source>Check the pre-screen code first, or clear it.</source>
+        <translation>请先查询预筛查码，或将其清空。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/remittance_form.py" line="242" />
         <source>Remittance</source>
         <translation>汇款信息</translation>
     </message>
     <message>
-        <location filename="../../ui/remittance_form.py" line="150" />
+        <location filename="../../ui/remittance_form.py" line="244" />
         <source>Pa&amp;yer account</source>
         <translation>付款账号(&amp;Y)</translation>
     </message>
     <message>
-        <location filename="../../ui/remittance_form.py" line="151" />
+        <location filename="../../ui/remittance_form.py" line="245" />
         <source>Pay&amp;ee account</source>
         <translation>收款账号(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../ui/remittance_form.py" line="152" />
+        <location filename="../../ui/remittance_form.py" line="246" />
         <source>Payee na&amp;me</source>
         <translation>收款人姓名(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../../ui/remittance_form.py" line="153" />
+        <location filename="../../ui/remittance_form.py" line="247" />
         <source>Payee &amp;bank</source>
         <translation>收款银行(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../ui/remittance_form.py" line="154" />
+        <location filename="../../ui/remittance_form.py" line="248" />
         <source>&amp;Amount</source>
         <translation>金额(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/remittance_form.py" line="155" />
+        <location filename="../../ui/remittance_form.py" line="249" />
         <source>C&amp;urrency</source>
         <translation>币种(&amp;U)</translation>
     </message>
     <message>
-        <location filename="../../ui/remittance_form.py" line="156" />
+        <location filename="../../ui/remittance_form.py" line="250" />
         <source>Pur&amp;pose</source>
         <translation>用途(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../ui/remittance_form.py" line="157" />
+        <location filename="../../ui/remittance_form.py" line="251" />
         <source>Arri&amp;val</source>
         <translation>到账方式(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../ui/remittance_form.py" line="163" />
+        <location filename="../../ui/remittance_form.py" line="252" />
+        <source>Pre-screen code (optional)</source>
+        <translation>预筛查码（选填）</translation>
+    </message>
+    <message>
+        <location filename="../../ui/remittance_form.py" line="258" />
         <source>Real time</source>
         <translation>实时到账</translation>
     </message>
     <message>
-        <location filename="../../ui/remittance_form.py" line="164" />
+        <location filename="../../ui/remittance_form.py" line="259" />
         <source>2-hour delay</source>
         <translation>2小时后到账</translation>
     </message>
     <message>
-        <location filename="../../ui/remittance_form.py" line="165" />
+        <location filename="../../ui/remittance_form.py" line="260" />
         <source>Next day</source>
         <translation>次日到账</translation>
     </message>
     <message>
-        <location filename="../../ui/remittance_form.py" line="167" />
+        <location filename="../../ui/remittance_form.py" line="262" />
         <source>&amp;Screen remittance (Enter)</source>
         <translation>提交风险筛查(&amp;S)（回车）</translation>
     </message>
     <message>
-        <location filename="../../ui/remittance_form.py" line="168" />
+        <location filename="../../ui/remittance_form.py" line="263" />
         <source>Screen remittance</source>
         <translation>提交风险筛查</translation>
+    </message>
+    <message>
+        <location filename="../../ui/remittance_form.py" line="264" />
+        <source>e.g. ABC-234, from the lobby</source>
+        <translation>例如 ABC-234，由大堂提供</translation>
+    </message>
+    <message>
+        <location filename="../../ui/remittance_form.py" line="265" />
+        <source>C&amp;heck code</source>
+        <translation>查询预筛查码(&amp;H)</translation>
+    </message>
+    <message>
+        <location filename="../../ui/remittance_form.py" line="266" />
+        <source>Check pre-screen code</source>
+        <translation>查询预筛查码</translation>
     </message>
 </context>
 <context>
@@ -745,184 +984,184 @@ Please ask a member of staff for help.</source>
 <context>
     <name>RiskWarningDialog</name>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="230" />
+        <location filename="../../ui/risk_dialog.py" line="214" />
         <source>read the warning ({seconds} s)</source>
         <translation>阅读提示（{seconds} 秒）</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="233" />
+        <location filename="../../ui/risk_dialog.py" line="217" />
         <source>ask every question and record the answer</source>
         <translation>逐项询问并记录客户回答</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="236" />
+        <location filename="../../ui/risk_dialog.py" line="220" />
         <source>write a note</source>
         <translation>填写备注</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="240" />
+        <location filename="../../ui/risk_dialog.py" line="224" />
         <source>supervisor ID and password</source>
         <translation>主管工号和密码</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="249" />
+        <location filename="../../ui/risk_dialog.py" line="233" />
         <source>Proceed ({seconds})</source>
         <translation>继续办理（{seconds}）</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="251" />
+        <location filename="../../ui/risk_dialog.py" line="235" />
         <source>&amp;Proceed</source>
         <translation>继续办理(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="303" />
+        <location filename="../../ui/risk_dialog.py" line="287" />
         <source>police list</source>
         <translation>公安涉案名单</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="304" />
+        <location filename="../../ui/risk_dialog.py" line="288" />
         <source>peer bank report</source>
         <translation>同业银行通报</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="305" />
+        <location filename="../../ui/risk_dialog.py" line="289" />
         <source>our bank's report</source>
         <translation>本行报告</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="306" />
+        <location filename="../../ui/risk_dialog.py" line="290" />
         <source>screening rule</source>
         <translation>筛查规则</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="307" />
+        <location filename="../../ui/risk_dialog.py" line="291" />
         <source>customer history</source>
         <translation>客户历史记录</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="313" />
+        <location filename="../../ui/risk_dialog.py" line="297" />
         <source>WARNING — check this remittance with the customer</source>
         <translation>风险提示 — 请与客户核实本笔汇款</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="314" />
+        <location filename="../../ui/risk_dialog.py" line="298" />
         <source>HOLD — a supervisor must approve before this remittance can proceed</source>
         <translation>暂停办理 — 须经主管审批方可继续</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="315" />
+        <location filename="../../ui/risk_dialog.py" line="299" />
         <source>BLOCKED — this remittance must not be made</source>
         <translation>已拦截 — 本笔汇款不得办理</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="317" />
+        <location filename="../../ui/risk_dialog.py" line="301" />
         <source>Fraud risk warning</source>
         <translation>涉诈风险提示</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="321" />
+        <location filename="../../ui/risk_dialog.py" line="305" />
         <source>Risk score {score} of 100</source>
         <translation>风险评分 {score}（满分100）</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="324" />
+        <location filename="../../ui/risk_dialog.py" line="308" />
         <source>Why</source>
         <translation>风险原因</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="334" />
+        <location filename="../../ui/risk_dialog.py" line="318" />
         <source>Scam type: {typology} · Source: {source}</source>
         <translation>诈骗类型：{typology} · 来源：{source}</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="344" />
+        <location filename="../../ui/risk_dialog.py" line="328" />
         <source>Payee name check: the name matches the account holder.</source>
         <translation>收款人户名核验：姓名与账户户名一致。</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="347" />
+        <location filename="../../ui/risk_dialog.py" line="331" />
         <source>Payee name check: CLOSE MATCH. The account is held by {name}. Ask the customer whether this is the person they mean.</source>
         <translation>收款人户名核验：相近。该账户户名为“{name}”，请向客户确认是否为其要汇款的人。</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="354" />
+        <location filename="../../ui/risk_dialog.py" line="338" />
         <source>Payee name check: NO MATCH. The name given does not match the account holder: the money may go to an account that is not held by the intended payee.</source>
         <translation>收款人户名核验：不一致。所填姓名与账户户名不符，资金可能汇入并非收款人本人的账户。</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="361" />
+        <location filename="../../ui/risk_dialog.py" line="345" />
         <source>Payee name check unavailable: the name could not be checked. Confirm the payee by other means, or try again later.</source>
         <translation>收款人户名核验暂不可用：无法核对户名。请通过其他方式确认收款人，或稍后重试。</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="370" />
+        <location filename="../../ui/risk_dialog.py" line="357" />
         <source>Ask the customer — tick each question and write the answer</source>
         <translation>询问客户 — 逐项勾选并记录回答</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="373" />
+        <location filename="../../ui/risk_dialog.py" line="360" />
         <source>Customer's answer</source>
         <translation>客户回答</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="375" />
+        <location filename="../../ui/risk_dialog.py" line="362" />
         <source>Answer: {question}</source>
         <translation>回答：{question}</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="378" />
+        <location filename="../../ui/risk_dialog.py" line="365" />
         <source>&amp;Note (required to proceed)</source>
         <translation>备注（继续办理时必填）(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="378" />
+        <location filename="../../ui/risk_dialog.py" line="365" />
         <source>&amp;Note</source>
         <translation>备注(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="380" />
+        <location filename="../../ui/risk_dialog.py" line="367" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="381" />
+        <location filename="../../ui/risk_dialog.py" line="368" />
         <source>Supervisor approval (dual control)</source>
         <translation>主管审批（双人复核）</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="382" />
-        <location filename="../../ui/risk_dialog.py" line="384" />
+        <location filename="../../ui/risk_dialog.py" line="369" />
+        <location filename="../../ui/risk_dialog.py" line="371" />
         <source>Supervisor ID</source>
         <translation>主管工号</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="383" />
-        <location filename="../../ui/risk_dialog.py" line="385" />
+        <location filename="../../ui/risk_dialog.py" line="370" />
+        <location filename="../../ui/risk_dialog.py" line="372" />
         <source>Supervisor password</source>
         <translation>主管密码</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="388" />
+        <location filename="../../ui/risk_dialog.py" line="375" />
         <source>Police referral recorded. Branch procedure: keep the customer in a quiet, private area; inform the branch manager; call the police on 110 or the anti-fraud hotline 96110; do not hand over cash or complete the transfer until the police have spoken with the customer. Then cancel or delay the remittance here.</source>
         <translation>已记录报警。网点处置流程：请将客户引导至安静、私密的区域；报告网点负责人；拨打110报警或96110反诈专线；在民警与客户沟通之前，不得交付现金或完成转账。之后请在此取消或延迟本笔汇款。</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="394" />
+        <location filename="../../ui/risk_dialog.py" line="381" />
         <source>&amp;Cancel remittance</source>
         <translation>取消汇款(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="395" />
+        <location filename="../../ui/risk_dialog.py" line="382" />
         <source>Delay &amp;2 hours</source>
         <translation>延迟2小时到账(&amp;2)</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="396" />
+        <location filename="../../ui/risk_dialog.py" line="383" />
         <source>Delay to next &amp;day</source>
         <translation>次日到账(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="397" />
+        <location filename="../../ui/risk_dialog.py" line="384" />
         <source>Refer to p&amp;olice</source>
         <translation>报警处置(&amp;O)</translation>
     </message>
@@ -1020,237 +1259,243 @@ Please ask a member of staff for help.</source>
 <context>
     <name>TellerWindow</name>
     <message>
-        <location filename="../../ui/teller_window.py" line="237" />
+        <location filename="../../ui/teller_window.py" line="238" />
         <source>Finish the current remittance before signing out.</source>
         <translation>请先办结当前汇款再退出登录。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="292" />
+        <location filename="../../ui/teller_window.py" line="293" />
         <source>Finish the current remittance first.</source>
         <translation>请先办结当前汇款。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="362" />
+        <location filename="../../ui/teller_window.py" line="363" />
         <source>No more face attempts: verify the identity by the alternative procedure.</source>
         <translation>人脸核验次数已用完：请按替代流程核验身份。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="456" />
+        <location filename="../../ui/teller_window.py" line="396" />
+        <source>No pre-screen has this code, or it has expired. Check the code with the customer.</source>
+        <translation>没有该预筛查码，或已过期。请与客户核对预筛查码。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="479" />
         <source>Supervisor approval not given: the supervisor ID or password is wrong, or that person is not a supervisor of this branch.</source>
         <translation>主管审批未通过：主管工号或密码错误，或该人员不是本网点主管。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="484" />
+        <location filename="../../ui/teller_window.py" line="507" />
         <source>Completed</source>
         <translation>已办理</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="485" />
+        <location filename="../../ui/teller_window.py" line="508" />
         <source>Completed with delayed arrival</source>
         <translation>已办理（延迟到账）</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="486" />
+        <location filename="../../ui/teller_window.py" line="509" />
         <source>Cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="487" />
+        <location filename="../../ui/teller_window.py" line="510" />
         <source>Offline procedure — queued for screening</source>
         <translation>离线流程 — 待恢复后筛查</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="489" />
+        <location filename="../../ui/teller_window.py" line="512" />
         <source>not screened</source>
         <translation>未筛查</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="569" />
+        <location filename="../../ui/teller_window.py" line="592" />
         <source>Account {account} reported (reference {report}).</source>
         <translation>账户 {account} 已上报（编号 {report}）。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="591" />
+        <location filename="../../ui/teller_window.py" line="614" />
         <source>Service: checking…</source>
         <translation>服务：检查中…</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="593" />
+        <location filename="../../ui/teller_window.py" line="616" />
         <source>Service: connected</source>
         <translation>服务：已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="595" />
+        <location filename="../../ui/teller_window.py" line="618" />
         <source>Service: NOT reachable</source>
         <translation>服务：无法连接</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="597" />
+        <location filename="../../ui/teller_window.py" line="620" />
         <source>Audit records waiting: {count}</source>
         <translation>待上送审计记录：{count}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="612" />
+        <location filename="../../ui/teller_window.py" line="635" />
         <source>Confirm the customer's identity, then key the remittance.</source>
         <translation>请先确认客户身份，再录入汇款信息。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="613" />
+        <location filename="../../ui/teller_window.py" line="636" />
         <source>Key the remittance and press Enter to screen it.</source>
         <translation>请录入汇款信息，按回车提交筛查。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="614" />
+        <location filename="../../ui/teller_window.py" line="637" />
         <source>Sending for screening…</source>
         <translation>正在提交筛查…</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="615" />
+        <location filename="../../ui/teller_window.py" line="638" />
         <source>Screening… please wait</source>
         <translation>正在筛查…请稍候</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="616" />
+        <location filename="../../ui/teller_window.py" line="639" />
         <source>Screening: no risk found — completing the remittance</source>
         <translation>筛查结果：未发现风险 — 正在办理</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="617" />
+        <location filename="../../ui/teller_window.py" line="640" />
         <source>Screening: WARNING — see the risk warning</source>
         <translation>筛查结果：风险提示 — 请查看提示窗口</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="618" />
+        <location filename="../../ui/teller_window.py" line="641" />
         <source>Screening: HOLD — supervisor approval needed</source>
         <translation>筛查结果：暂停 — 需主管审批</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="619" />
+        <location filename="../../ui/teller_window.py" line="642" />
         <source>Screening: BLOCKED — this remittance must not be made</source>
         <translation>筛查结果：拦截 — 本笔汇款不得办理</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="620" />
+        <location filename="../../ui/teller_window.py" line="643" />
         <source>Screening UNAVAILABLE — the remittance has not been screened</source>
         <translation>筛查不可用 — 本笔汇款尚未经过筛查</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="621" />
+        <location filename="../../ui/teller_window.py" line="644" />
         <source>Last remittance: {outcome}</source>
         <translation>上一笔汇款：{outcome}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="630" />
+        <location filename="../../ui/teller_window.py" line="653" />
         <source>This teller ID is locked after too many wrong passwords. Ask a supervisor or IT.</source>
         <translation>密码错误次数过多，该柜员号已锁定。请联系主管或科技人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="633" />
+        <location filename="../../ui/teller_window.py" line="656" />
         <source>Not allowed: {detail}</source>
         <translation>无权操作：{detail}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="634" />
+        <location filename="../../ui/teller_window.py" line="657" />
         <source>Teller ID or password is wrong.</source>
         <translation>柜员号或密码错误。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="637" />
+        <location filename="../../ui/teller_window.py" line="660" />
         <source>The service refused this: {detail}</source>
         <translation>服务拒绝了该操作：{detail}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="638" />
+        <location filename="../../ui/teller_window.py" line="661" />
         <source>The screening service cannot be used right now ({reason}). Try again.</source>
         <translation>筛查服务暂时无法使用（{reason}），请重试。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="644" />
+        <location filename="../../ui/teller_window.py" line="404" />
+        <location filename="../../ui/teller_window.py" line="667" />
         <source>That step could not be completed: {error}</source>
         <translation>该步骤未能完成：{error}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="649" />
+        <location filename="../../ui/teller_window.py" line="672" />
         <source>Something went wrong: {error}</source>
         <translation>发生错误：{error}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="652" />
+        <location filename="../../ui/teller_window.py" line="675" />
         <source> — DEMO</source>
         <translation> — 演示</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="653" />
+        <location filename="../../ui/teller_window.py" line="676" />
         <source>DEMO — not connected to a real screening service</source>
         <translation>演示模式 — 未连接真实筛查服务</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="654" />
+        <location filename="../../ui/teller_window.py" line="677" />
         <source>&amp;Counter</source>
         <translation>柜面(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="655" />
+        <location filename="../../ui/teller_window.py" line="678" />
         <source>&amp;New customer</source>
         <translation>新客户(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="656" />
+        <location filename="../../ui/teller_window.py" line="679" />
         <source>&amp;Report suspicious account…</source>
         <translation>上报可疑账户(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="657" />
+        <location filename="../../ui/teller_window.py" line="680" />
         <source>&amp;Lock screen</source>
         <translation>锁定屏幕(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="659" />
+        <location filename="../../ui/teller_window.py" line="682" />
         <source>Switch to English</source>
         <translation>Switch to English</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="661" />
+        <location filename="../../ui/teller_window.py" line="684" />
         <source>Switch to Chinese</source>
         <translation>切换为中文</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="663" />
+        <location filename="../../ui/teller_window.py" line="686" />
         <source>Sign &amp;out</source>
         <translation>退出登录(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="664" />
+        <location filename="../../ui/teller_window.py" line="687" />
         <source>This session's remittances</source>
         <translation>本次登录办理的汇款</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="666" />
+        <location filename="../../ui/teller_window.py" line="689" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="666" />
+        <location filename="../../ui/teller_window.py" line="689" />
         <source>Payee</source>
         <translation>收款账号</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="666" />
+        <location filename="../../ui/teller_window.py" line="689" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="666" />
+        <location filename="../../ui/teller_window.py" line="689" />
         <source>Decision</source>
         <translation>筛查结论</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="666" />
+        <location filename="../../ui/teller_window.py" line="689" />
         <source>Outcome</source>
         <translation>办理结果</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="679" />
+        <location filename="../../ui/teller_window.py" line="702" />
         <source>Finish the current remittance before closing.</source>
         <translation>请先办结当前汇款再关闭程序。</translation>
     </message>
@@ -1258,125 +1503,125 @@ Please ask a member of staff for help.</source>
 <context>
     <name>UnavailableDialog</name>
     <message>
-        <location filename="../../ui/unavailable_dialog.py" line="119" />
+        <location filename="../../ui/unavailable_dialog.py" line="92" />
         <source>The offline procedure needs the supervisor's ID and a note.</source>
         <translation>离线流程须填写主管工号和备注。</translation>
     </message>
     <message>
-        <location filename="../../ui/unavailable_dialog.py" line="128" />
+        <location filename="../../ui/unavailable_dialog.py" line="101" />
         <source>screening unavailable</source>
         <translation>筛查不可用</translation>
     </message>
     <message>
-        <location filename="../../ui/unavailable_dialog.py" line="144" />
+        <location filename="../../ui/unavailable_dialog.py" line="117" />
         <source>the screening service cannot be reached</source>
         <translation>无法连接筛查服务</translation>
     </message>
     <message>
-        <location filename="../../ui/unavailable_dialog.py" line="145" />
+        <location filename="../../ui/unavailable_dialog.py" line="118" />
         <source>the screening service did not answer in time</source>
         <translation>筛查服务未能及时响应</translation>
     </message>
     <message>
-        <location filename="../../ui/unavailable_dialog.py" line="146" />
+        <location filename="../../ui/unavailable_dialog.py" line="119" />
         <source>the secure connection to the screening service failed</source>
         <translation>与筛查服务的安全连接失败</translation>
     </message>
     <message>
-        <location filename="../../ui/unavailable_dialog.py" line="147" />
+        <location filename="../../ui/unavailable_dialog.py" line="120" />
         <source>the screening service reported an internal error</source>
         <translation>筛查服务内部错误</translation>
     </message>
     <message>
-        <location filename="../../ui/unavailable_dialog.py" line="148" />
+        <location filename="../../ui/unavailable_dialog.py" line="121" />
         <source>the screening service is overloaded</source>
         <translation>筛查服务繁忙</translation>
     </message>
     <message>
-        <location filename="../../ui/unavailable_dialog.py" line="150" />
+        <location filename="../../ui/unavailable_dialog.py" line="123" />
         <source>the screening service sent an answer that could not be read</source>
         <translation>筛查服务返回的结果无法识别</translation>
     </message>
     <message>
-        <location filename="../../ui/unavailable_dialog.py" line="152" />
+        <location filename="../../ui/unavailable_dialog.py" line="125" />
         <source>this terminal or your session was not accepted</source>
         <translation>本终端或当前登录未被接受</translation>
     </message>
     <message>
-        <location filename="../../ui/unavailable_dialog.py" line="153" />
+        <location filename="../../ui/unavailable_dialog.py" line="126" />
         <source>the screening service refused the request</source>
         <translation>筛查服务拒绝了请求</translation>
     </message>
     <message>
-        <location filename="../../ui/unavailable_dialog.py" line="158" />
+        <location filename="../../ui/unavailable_dialog.py" line="131" />
         <source>Screening unavailable</source>
         <translation>筛查不可用</translation>
     </message>
     <message>
-        <location filename="../../ui/unavailable_dialog.py" line="159" />
+        <location filename="../../ui/unavailable_dialog.py" line="132" />
         <source>SCREENING UNAVAILABLE — this remittance has NOT been screened</source>
         <translation>筛查不可用 — 本笔汇款尚未经过筛查</translation>
     </message>
     <message>
-        <location filename="../../ui/unavailable_dialog.py" line="162" />
+        <location filename="../../ui/unavailable_dialog.py" line="135" />
         <source>The fraud screening could not be completed because {reason}. Do not process the remittance as normal. Try again, use the offline procedure with a supervisor's approval, or cancel.</source>
         <translation>由于{reason}，反诈筛查未能完成。请勿按正常流程办理本笔汇款。请重试，或经主管批准走离线流程，或取消汇款。</translation>
     </message>
     <message>
-        <location filename="../../ui/unavailable_dialog.py" line="167" />
+        <location filename="../../ui/unavailable_dialog.py" line="140" />
         <source>&amp;Retry screening</source>
         <translation>重新筛查(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../ui/unavailable_dialog.py" line="169" />
+        <location filename="../../ui/unavailable_dialog.py" line="142" />
         <source>Offline procedure (supervisor approval; screened as soon as the service is back)</source>
         <translation>离线流程（须主管批准；服务恢复后立即补筛查）</translation>
     </message>
     <message>
-        <location filename="../../ui/unavailable_dialog.py" line="171" />
-        <location filename="../../ui/unavailable_dialog.py" line="174" />
+        <location filename="../../ui/unavailable_dialog.py" line="144" />
+        <location filename="../../ui/unavailable_dialog.py" line="147" />
         <source>Supervisor ID</source>
         <translation>主管工号</translation>
     </message>
     <message>
-        <location filename="../../ui/unavailable_dialog.py" line="172" />
-        <location filename="../../ui/unavailable_dialog.py" line="175" />
+        <location filename="../../ui/unavailable_dialog.py" line="145" />
+        <location filename="../../ui/unavailable_dialog.py" line="148" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../ui/unavailable_dialog.py" line="173" />
-        <location filename="../../ui/unavailable_dialog.py" line="181" />
+        <location filename="../../ui/unavailable_dialog.py" line="146" />
+        <location filename="../../ui/unavailable_dialog.py" line="154" />
         <source>Arrival</source>
         <translation>到账方式</translation>
     </message>
     <message>
-        <location filename="../../ui/unavailable_dialog.py" line="178" />
+        <location filename="../../ui/unavailable_dialog.py" line="151" />
         <source>Next day</source>
         <translation>次日到账</translation>
     </message>
     <message>
-        <location filename="../../ui/unavailable_dialog.py" line="179" />
+        <location filename="../../ui/unavailable_dialog.py" line="152" />
         <source>2-hour delay</source>
         <translation>2小时后到账</translation>
     </message>
     <message>
-        <location filename="../../ui/unavailable_dialog.py" line="182" />
+        <location filename="../../ui/unavailable_dialog.py" line="155" />
         <source>Use the &amp;offline procedure</source>
         <translation>执行离线流程(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../ui/unavailable_dialog.py" line="183" />
+        <location filename="../../ui/unavailable_dialog.py" line="156" />
         <source>Reason for cancelling (optional)</source>
         <translation>取消原因（选填）</translation>
     </message>
     <message>
-        <location filename="../../ui/unavailable_dialog.py" line="184" />
+        <location filename="../../ui/unavailable_dialog.py" line="157" />
         <source>Reason for cancelling</source>
         <translation>取消原因</translation>
     </message>
     <message>
-        <location filename="../../ui/unavailable_dialog.py" line="185" />
+        <location filename="../../ui/unavailable_dialog.py" line="158" />
         <source>&amp;Cancel remittance</source>
         <translation>取消汇款(&amp;C)</translation>
     </message>

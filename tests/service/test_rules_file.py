@@ -49,6 +49,11 @@ SHIPPED_CODES = [
     "PREVIOUSLY_WARNED",
     "MANY_NEW_PAYEES",
     "FACE_NOT_VERIFIED",
+    "PRESCREEN_ON_PHONE",
+    "PRESCREEN_KEEP_SECRET",
+    "PRESCREEN_AUTHORITY_CALLER",
+    "PRESCREEN_SAFE_ACCOUNT",
+    "PRESCREEN_NEVER_MET_LARGE",
 ]
 
 
@@ -113,7 +118,7 @@ def expect_error(data: dict[str, Any], *fragments: str) -> str:
 
 
 def test_shipped_rules_load_with_their_thresholds() -> None:
-    assert RULES.version == "2026-11-27.1"
+    assert RULES.version == "2026-11-28.1"
     assert (RULES.warn_at, RULES.hold_at, RULES.block_at, RULES.valid_minutes) == (30, 60, 90, 30)
     assert [rule.code for rule in RULES.rules] == SHIPPED_CODES
     assert RULES.history_hours == 72
@@ -148,6 +153,11 @@ def test_shipped_rule_properties() -> None:
         "PREVIOUSLY_WARNED": (45, Decision.HOLD, "high", "history"),
         "MANY_NEW_PAYEES": (30, Decision.WARN, "medium", "history"),
         "FACE_NOT_VERIFIED": (60, Decision.HOLD, "high", "rule"),
+        "PRESCREEN_ON_PHONE": (15, Decision.WARN, "high", "rule"),
+        "PRESCREEN_KEEP_SECRET": (20, Decision.HOLD, "high", "rule"),
+        "PRESCREEN_AUTHORITY_CALLER": (20, Decision.HOLD, "high", "rule"),
+        "PRESCREEN_SAFE_ACCOUNT": (20, Decision.HOLD, "critical", "rule"),
+        "PRESCREEN_NEVER_MET_LARGE": (10, Decision.WARN, "medium", "rule"),
     }
     actual = {
         code: (rule.score, rule.min_decision, rule.severity, rule.source) for code, rule in by_code.items()
