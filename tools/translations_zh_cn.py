@@ -303,4 +303,7 @@ ZH_CN = {
     "C&heck code": "查询预筛查码(&H)",
     "Check pre-screen code": "查询预筛查码",
     "No pre-screen has this code, or it has expired. Check the code with the customer.": "没有该预筛查码，或已过期。请与客户核对预筛查码。",
+    "This ID card does not belong to the customer being served; it was not used.": "该身份证不属于当前办理业务的客户，未予使用。",
+    "NO RISK FOUND — check the payee with the customer, then complete": "未发现风险 — 请与客户核对收款人后办理",
+    "{count} offline remittance(s) found risky after sending ({decisions}): stop them before arrival and tell a supervisor": "有 {count} 笔离线汇款事后筛查发现风险（{decisions}）：请在到账前拦截并报告主管",
 }

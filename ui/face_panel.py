@@ -268,8 +268,13 @@ class FacePanel(QGroupBox):
         return self._relay.sig_card.emit, self._relay.sig_card_error.emit
 
     def _card_read(self, card: IdCardRead) -> None:
+        # The window decides whether this card belongs to the customer being served.
         self.sig_card_read.emit(card)
-        self.set_reference(card.photo, "card_reader")
+
+    def refuse_card(self) -> None:
+        self.reference_status.setText(
+            self.tr("This ID card does not belong to the customer being served; it was not used.")
+        )
 
     def _card_failed(self, error: IdReaderError) -> None:
         self.reference_status.setText(error.message(self.language))

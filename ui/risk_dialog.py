@@ -266,6 +266,8 @@ class RiskWarningDialog(BlockingDialog):
             self.police_button,
         ):
             button.setEnabled(not busy)
+        # A police referral is recorded once; its button stays off afterwards.
+        self.police_button.setEnabled(not busy and not self.police_panel.isVisibleTo(self))
         if self.proceed_button is not None:
             self.proceed_button.setEnabled(not busy and not self.missing_for_proceed())
         if busy:
@@ -297,6 +299,7 @@ class RiskWarningDialog(BlockingDialog):
             "warn": self.tr("WARNING — check this remittance with the customer"),
             "hold": self.tr("HOLD — a supervisor must approve before this remittance can proceed"),
             "block": self.tr("BLOCKED — this remittance must not be made"),
+            "allow": self.tr("NO RISK FOUND — check the payee with the customer, then complete"),
         }
         self.setWindowTitle(self.tr("Fraud risk warning"))
         self.banner.setText(

@@ -19,10 +19,14 @@ BUSY_DELAY_MS = 300
 _pools: dict[str, QThreadPool] = {}
 
 
+# One customer's workflow steps run one at a time, in order: the "session" pool has one thread.
+_THREADS = {"session": 1}
+
+
 def pool(name: str = "service") -> QThreadPool:
     if name not in _pools:
         created = QThreadPool()
-        created.setMaxThreadCount(2)
+        created.setMaxThreadCount(_THREADS.get(name, 2))
         created.setObjectName(name)
         _pools[name] = created
     return _pools[name]

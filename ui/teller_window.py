@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -31,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from teller_client.contract import ScreeningResult, SessionGrant
 from teller_client.desk import AckOutcome, Desk
-from teller_client.face.id_reader import FolderDropReader
+from teller_client.face.id_reader import FolderDropReader, IdCardRead
 from teller_client.masking import mask_account
 from teller_client.service_client import FailureReason, ServiceFailure
 from teller_client.validation import format_amount
@@ -41,6 +42,7 @@ from teller_client.workflow import (
     FaceException,
     FaceSummary,
     Remittance,
+    State,
     WorkflowError,
 )
 from ui.customer_panel import CustomerPanel
@@ -138,6 +140,13 @@ class TellerWindow(QMainWindow):
         status = self.statusBar()
         status.addWidget(self.demo_label)
         status.addWidget(self.teller_label)
+        self.late_risk_label = QLabel()
+        self.late_risk_label.setObjectName("lateRisk")
+        self.late_risk_label.setStyleSheet(
+            "background: #b91c1c; color: white; font-weight: bold; padding: 2px 8px;"
+        )
+        self.late_risk_label.hide()
+        status.addWidget(self.late_risk_label)
         status.addPermanentWidget(self.service_label)
         status.addPermanentWidget(self.backlog_label)
         self._service_ok: bool | None = None
@@ -151,8 +160,10 @@ class TellerWindow(QMainWindow):
         face = self.customer_panel.face
         face.sig_consent.connect(self._face_consent)
         face.sig_result.connect(self._face_result)
-        face.sig_card_read.connect(lambda card: self.customer_panel.fill_from_card(card.name, card.id_number))
+        face.sig_card_read.connect(self._card_read)
+        self._card: IdCardRead | None = None
         self._card_reader: FolderDropReader | None = None
+        self._submitting = False
         self.form.sig_submitted.connect(self._submit)
         self.form.sig_prescreen_code_entered.connect(self._check_prescreen)
 
@@ -234,7 +245,7 @@ class TellerWindow(QMainWindow):
         self.refresh_status()
 
     def sign_out(self) -> None:
-        if self.session is not None and not self.session.finished and self.session.result is not None:
+        if self.remittance_open:
             self.screening_state.setText(self.tr("Finish the current remittance before signing out."))
             return
         run_in_background(self.desk.sign_out, lambda _none: None, self._background_error)
@@ -281,15 +292,25 @@ class TellerWindow(QMainWindow):
             self.lock_page.show_error(self._failure_text(outcome))
             return
         self._show_page("work")
-        for dialog in self._hidden_for_lock:
-            dialog.show()
-        self._hidden_for_lock.clear()
+        waiting, self._hidden_for_lock = self._hidden_for_lock, []
+        for dialog in waiting:
+            if shiboken6.isValid(dialog) and dialog.result() == 0 and not dialog.isVisible():
+                dialog.open()
+                self.sig_dialog_opened.emit(dialog)
         self.idle_timer.start()
 
     # ------------------------------------------------------------ one customer
 
+    @property
+    def remittance_open(self) -> bool:
+        """A remittance is being screened or waits for the teller's decision: nothing may leave it."""
+        session = self.session
+        return self._submitting or (
+            session is not None and session.state in (State.SCREENING, State.UNAVAILABLE, State.ACKNOWLEDGE)
+        )
+
     def new_customer(self) -> None:
-        if self.session is not None and self.session.result is not None and not self.session.finished:
+        if self.remittance_open:
             self.screening_state.setText(self.tr("Finish the current remittance first."))
             return
         previous = self.session
@@ -302,8 +323,9 @@ class TellerWindow(QMainWindow):
                 lambda: started.cancel("teller started a new customer"),
                 lambda _none: None,
                 self._background_error,
-                pool_name="disk",
+                pool_name="session",
             )
+        self._card = None
         self.customer_panel.clear()
         self.form.clear()
         self.form.set_open(False)
@@ -312,12 +334,32 @@ class TellerWindow(QMainWindow):
     def _identity_confirmed(self, customer: Customer) -> None:
         session = self.session
         assert session is not None
+
+        def identified(_none: None) -> None:
+            self.customer_panel.set_stage("verify")
+            card, self._card = self._card, None
+            if card is not None and card.id_number.upper() == customer.id_number.upper():
+                self.customer_panel.face.set_reference(card.photo, "card_reader")
+
         run_in_background(
             lambda: session.identify(customer),
-            lambda _none: self.customer_panel.set_stage("verify"),
+            identified,
             self._step_failed,
-            pool_name="disk",
+            pool_name="session",
         )
+
+    def _card_read(self, card: IdCardRead) -> None:
+        """A card on the reader: its fields fill the form; its photo is used only for that customer."""
+        session = self.session
+        if session is None:
+            return
+        if session.customer is None:
+            self._card = card
+            self.customer_panel.fill_from_card(card.name, card.id_number)
+        elif card.id_number.upper() == session.customer.id_number.upper():
+            self.customer_panel.face.set_reference(card.photo, "card_reader")
+        else:
+            self.customer_panel.face.refuse_card()
 
     def _start_card_reader(self) -> None:
         folder = self.settings.id_reader_folder
@@ -336,7 +378,7 @@ class TellerWindow(QMainWindow):
         session = self.session
         assert session is not None
         run_in_background(
-            lambda: session.face_consent(given), lambda _none: None, self._step_failed, pool_name="disk"
+            lambda: session.face_consent(given), lambda _none: None, self._step_failed, pool_name="session"
         )
 
     def _face_result(self, summary: FaceSummary) -> None:
@@ -352,7 +394,7 @@ class TellerWindow(QMainWindow):
                 self.form.payer.editor.setFocus()
 
             run_in_background(
-                lambda: session.face_verified(summary), verified, self._step_failed, pool_name="disk"
+                lambda: session.face_verified(summary), verified, self._step_failed, pool_name="session"
             )
             return
 
@@ -364,7 +406,7 @@ class TellerWindow(QMainWindow):
                 )
 
         run_in_background(
-            lambda: session.face_attempt_failed(summary), recorded, self._step_failed, pool_name="disk"
+            lambda: session.face_attempt_failed(summary), recorded, self._step_failed, pool_name="session"
         )
 
     def _alternative_check(self, reason: str, description: str) -> None:
@@ -381,7 +423,7 @@ class TellerWindow(QMainWindow):
             lambda: session.face_exception(FaceException(reason), description),
             done,
             self._step_failed,
-            pool_name="disk",
+            pool_name="session",
         )
 
     def _check_prescreen(self, code: str) -> None:
@@ -417,7 +459,15 @@ class TellerWindow(QMainWindow):
             session.submit(remittance)
             return self.desk.screen(session)
 
-        run_in_background(operation, self._screened, self._step_failed, busy)
+        def failed(error: BaseException) -> None:
+            self._submitting = False
+            self.form.set_open(True)
+            self._step_failed(error)
+
+        self._submitting = True
+        run_in_background(
+            operation, lambda outcome: self._screened(outcome, session), failed, busy, pool_name="session"
+        )
 
     def _show_busy(self) -> None:
         self._set_state_text("screening")
@@ -426,35 +476,48 @@ class TellerWindow(QMainWindow):
     def _hide_busy(self) -> None:
         QApplication.restoreOverrideCursor()
 
-    def _screened(self, outcome: ScreeningResult | ServiceFailure) -> None:
+    def _screened(self, outcome: ScreeningResult | ServiceFailure, session: CounterSession) -> None:
+        self._submitting = False
         if isinstance(outcome, ServiceFailure):
             self._set_state_text("unavailable")
-            self._open_unavailable(outcome)
+            self._open_unavailable(outcome, session)
             return
         self._set_state_text(outcome.decision)
-        if outcome.decision == "allow":
-            self._acknowledge({"action": "proceed"}, None)
+        # An allow completes at once, unless the payee name needs the teller's eyes (Confirmation
+        # of Payee: a close match shows the name on record; an unavailable check says so).
+        if outcome.decision == "allow" and outcome.payee_name_check.outcome == "match":
+            self._acknowledge({"action": "proceed"}, None, session)
             return
-        dialog = RiskWarningDialog(
-            outcome, self.translations.language, self.settings.minimum_reading_seconds, self
-        )
-        dialog.sig_action_chosen.connect(lambda choice: self._acknowledge(choice, dialog))
+        self._open_risk_dialog(outcome, session)
+
+    def _open_risk_dialog(self, outcome: ScreeningResult, session: CounterSession, error: str = "") -> None:
+        reading = 0 if outcome.decision == "allow" else self.settings.minimum_reading_seconds
+        dialog = RiskWarningDialog(outcome, self.translations.language, reading, self)
+        dialog.sig_action_chosen.connect(lambda choice: self._acknowledge(choice, dialog, session))
+        if error:
+            dialog.show_error(error)
         self._open_dialog(dialog)
 
     def _open_dialog(self, dialog: QDialog) -> None:
         self.current_dialog = dialog
         dialog.finished.connect(lambda _code: self._dialog_closed(dialog))
+        if self._page == "lock":
+            # Never over the lock screen: it waits, hidden, for the teller's password.
+            self._hidden_for_lock.append(dialog)
+            return
         dialog.open()
         self.sig_dialog_opened.emit(dialog)
 
     def _dialog_closed(self, dialog: QDialog) -> None:
         if self.current_dialog is dialog:
             self.current_dialog = None
+        if dialog in self._hidden_for_lock:
+            self._hidden_for_lock.remove(dialog)
         dialog.deleteLater()
 
-    def _acknowledge(self, choice: dict[str, Any], dialog: RiskWarningDialog | None) -> None:
-        session = self.session
-        assert session is not None
+    def _acknowledge(
+        self, choice: dict[str, Any], dialog: RiskWarningDialog | None, session: CounterSession
+    ) -> None:
         if dialog is not None:
             dialog.set_busy(True)
 
@@ -481,8 +544,11 @@ class TellerWindow(QMainWindow):
                     )
                 if dialog is not None:
                     dialog.show_error(message)
-                else:
-                    self.screening_state.setText(message)
+                elif session.result is not None:
+                    # The automatic completion of an allow failed: the teller retries or cancels.
+                    self._open_risk_dialog(session.result, session, message)
+                if outcome.status == 401 and not choice.get("supervisor_password"):
+                    self.lock()  # the teller's session expired: their password renews it
                 return
             if outcome.action == "refer_police":
                 if dialog is not None:
@@ -500,7 +566,7 @@ class TellerWindow(QMainWindow):
                 return
             self._step_failed(error)
 
-        run_in_background(operation, done, failed)
+        run_in_background(operation, done, failed, pool_name="session")
 
     def _finished_remittance(self, action: str, session: CounterSession) -> None:
         outcomes = {
@@ -529,10 +595,8 @@ class TellerWindow(QMainWindow):
 
     # ------------------------------------------------------------ fail closed
 
-    def _open_unavailable(self, failure: ServiceFailure) -> None:
+    def _open_unavailable(self, failure: ServiceFailure, session: CounterSession) -> None:
         dialog = UnavailableDialog(failure, self)
-        session = self.session
-        assert session is not None
 
         def retried(outcome: ScreeningResult | ServiceFailure) -> None:
             dialog.set_busy(False)
@@ -540,11 +604,13 @@ class TellerWindow(QMainWindow):
                 dialog.show_failure(outcome)
                 return
             dialog.finish()
-            self._screened(outcome)
+            self._screened(outcome, session)
 
         def retry() -> None:
             dialog.set_busy(True)
-            run_in_background(lambda: self.desk.retry(session), retried, self._step_failed)
+            run_in_background(
+                lambda: self.desk.retry(session), retried, self._step_failed, pool_name="session"
+            )
 
         def offline(supervisor_id: str, note: str, arrival: str) -> None:
             dialog.set_busy(True)
@@ -558,7 +624,10 @@ class TellerWindow(QMainWindow):
                 dialog.show_error(str(error))
 
             run_in_background(
-                lambda: self.desk.offline_procedure(session, supervisor_id, note, arrival), done, failed
+                lambda: self.desk.offline_procedure(session, supervisor_id, note, arrival),
+                done,
+                failed,
+                pool_name="session",
             )
 
         def cancel(reason: str) -> None:
@@ -568,7 +637,7 @@ class TellerWindow(QMainWindow):
                 dialog.finish()
                 self._finished_remittance("cancel", session)
 
-            run_in_background(lambda: session.cancel(reason), done, self._step_failed, pool_name="disk")
+            run_in_background(lambda: session.cancel(reason), done, self._step_failed, pool_name="session")
 
         dialog.sig_retry.connect(retry)
         dialog.sig_offline.connect(offline)
@@ -618,6 +687,15 @@ class TellerWindow(QMainWindow):
             self.service_label.setText(self.tr("Service: NOT reachable"))
         self.service_label.setStyleSheet("" if self._service_ok is not False else "color: #b91c1c;")
         self.backlog_label.setText(self.tr("Audit records waiting: {count}").format(count=self._backlog))
+        late = list(self.desk.runtime.late_risks)
+        if late:
+            self.late_risk_label.setText(
+                self.tr(
+                    "{count} offline remittance(s) found risky after sending ({decisions}): "
+                    "stop them before arrival and tell a supervisor"
+                ).format(count=len(late), decisions=", ".join(sorted({risk.decision for risk in late})))
+            )
+        self.late_risk_label.setVisible(bool(late))
 
     def switch_language(self) -> None:
         language = "en" if self.translations.language == "zh-CN" else "zh-CN"
@@ -698,7 +776,7 @@ class TellerWindow(QMainWindow):
         super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        if self.session is not None and self.session.result is not None and not self.session.finished:
+        if self.remittance_open:
             self.screening_state.setText(self.tr("Finish the current remittance before closing."))
             event.ignore()
             return

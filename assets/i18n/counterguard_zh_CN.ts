@@ -116,137 +116,142 @@
         <translation>图片 (*.jpg *.jpeg *.png *.bmp)</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="335" />
+        <location filename="../../ui/face_panel.py" line="276" />
+        <source>This ID card does not belong to the customer being served; it was not used.</source>
+        <translation>该身份证不属于当前办理业务的客户，未予使用。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/face_panel.py" line="340" />
         <source>Verified: the customer matches the ID photo and passed the liveness check.</source>
         <translation>核验通过：客户与证件照片一致，并通过活体检测。</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="340" />
+        <location filename="../../ui/face_panel.py" line="345" />
         <source>Liveness check failed: the head-turn instructions were not followed in time.</source>
         <translation>活体检测未通过：未在规定时间内按提示转头。</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="344" />
+        <location filename="../../ui/face_panel.py" line="349" />
         <source>No match: the live face does not match the ID photo.</source>
         <translation>比对不一致：现场人脸与证件照片不符。</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="346" />
+        <location filename="../../ui/face_panel.py" line="351" />
         <source>Inconclusive: use the alternative verification procedure.</source>
         <translation>结果不确定：请按替代流程核验身份。</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="348" />
+        <location filename="../../ui/face_panel.py" line="353" />
         <source>(distance {distance:.2f})</source>
         <translation>（距离 {distance:.2f}）</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="352" />
+        <location filename="../../ui/face_panel.py" line="357" />
         <source>Try again</source>
         <translation>重新核验</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="367" />
+        <location filename="../../ui/face_panel.py" line="372" />
         <source>No usable camera: record the alternative verification below.</source>
         <translation>没有可用的摄像头：请在下方记录替代核验方式。</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="374" />
+        <location filename="../../ui/face_panel.py" line="379" />
         <source>The face check could not continue: {error}</source>
         <translation>人脸核验无法继续：{error}</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="382" />
+        <location filename="../../ui/face_panel.py" line="387" />
         <source>Say how the identity was checked, e.g. second document.</source>
         <translation>请说明如何核实身份，例如核对第二证件。</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="422" />
+        <location filename="../../ui/face_panel.py" line="427" />
         <source>Put the ID card on the reader, or load the customer's photo.</source>
         <translation>请将身份证放在读卡器上，或载入客户照片。</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="424" />
+        <location filename="../../ui/face_panel.py" line="429" />
         <source>Ask for consent first.</source>
         <translation>请先征得客户同意。</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="426" />
+        <location filename="../../ui/face_panel.py" line="431" />
         <source>&amp;Start face check</source>
         <translation>开始人脸核验(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="429" />
+        <location filename="../../ui/face_panel.py" line="434" />
         <source>Face verification</source>
         <translation>人脸核验</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="432" />
+        <location filename="../../ui/face_panel.py" line="437" />
         <source>Ask the customer: "To confirm your identity we compare your face with your ID card photo on this computer. The picture is not stored or sent anywhere. Do you agree? If not, we will check your identity another way."</source>
         <translation>请告知客户：“为确认您的身份，我们将在本机把您的人脸与身份证照片进行比对。照片不会保存，也不会发送到任何地方。您是否同意？如不同意，我们将用其他方式核实您的身份。”</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="437" />
+        <location filename="../../ui/face_panel.py" line="442" />
         <source>Customer &amp;agrees</source>
         <translation>客户同意(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="438" />
+        <location filename="../../ui/face_panel.py" line="443" />
         <source>Customer &amp;declines</source>
         <translation>客户拒绝(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="439" />
+        <location filename="../../ui/face_panel.py" line="444" />
         <source>Load &amp;photo…</source>
         <translation>载入照片(&amp;P)…</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="440" />
+        <location filename="../../ui/face_panel.py" line="445" />
         <source>ID photo</source>
         <translation>证件照片</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="441" />
+        <location filename="../../ui/face_panel.py" line="446" />
         <source>Live face</source>
         <translation>现场人脸</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="442" />
+        <location filename="../../ui/face_panel.py" line="447" />
         <source>Camera preview</source>
         <translation>摄像头画面</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="443" />
+        <location filename="../../ui/face_panel.py" line="448" />
         <source>Alternative verification</source>
         <translation>替代核验</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="446" />
+        <location filename="../../ui/face_panel.py" line="451" />
         <source>No camera at this counter</source>
         <translation>本柜台无摄像头</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="448" />
+        <location filename="../../ui/face_panel.py" line="453" />
         <source>Customer refuses face capture</source>
         <translation>客户拒绝人脸采集</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="451" />
+        <location filename="../../ui/face_panel.py" line="456" />
         <source>Face does not match after attempts</source>
         <translation>多次比对不一致</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="455" />
+        <location filename="../../ui/face_panel.py" line="460" />
         <source>Why the face check is not done</source>
         <translation>未进行人脸核验的原因</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="456" />
+        <location filename="../../ui/face_panel.py" line="461" />
         <source>How identity was checked</source>
         <translation>身份核验方式</translation>
     </message>
     <message>
-        <location filename="../../ui/face_panel.py" line="457" />
+        <location filename="../../ui/face_panel.py" line="462" />
         <source>&amp;Record alternative check</source>
         <translation>记录替代核验(&amp;R)</translation>
     </message>
@@ -1014,154 +1019,159 @@ Please ask a member of staff for help.</source>
         <translation>继续办理(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="287" />
+        <location filename="../../ui/risk_dialog.py" line="289" />
         <source>police list</source>
         <translation>公安涉案名单</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="288" />
+        <location filename="../../ui/risk_dialog.py" line="290" />
         <source>peer bank report</source>
         <translation>同业银行通报</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="289" />
+        <location filename="../../ui/risk_dialog.py" line="291" />
         <source>our bank's report</source>
         <translation>本行报告</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="290" />
+        <location filename="../../ui/risk_dialog.py" line="292" />
         <source>screening rule</source>
         <translation>筛查规则</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="291" />
+        <location filename="../../ui/risk_dialog.py" line="293" />
         <source>customer history</source>
         <translation>客户历史记录</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="297" />
+        <location filename="../../ui/risk_dialog.py" line="299" />
         <source>WARNING — check this remittance with the customer</source>
         <translation>风险提示 — 请与客户核实本笔汇款</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="298" />
+        <location filename="../../ui/risk_dialog.py" line="300" />
         <source>HOLD — a supervisor must approve before this remittance can proceed</source>
         <translation>暂停办理 — 须经主管审批方可继续</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="299" />
+        <location filename="../../ui/risk_dialog.py" line="301" />
         <source>BLOCKED — this remittance must not be made</source>
         <translation>已拦截 — 本笔汇款不得办理</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="301" />
+        <location filename="../../ui/risk_dialog.py" line="302" />
+        <source>NO RISK FOUND — check the payee with the customer, then complete</source>
+        <translation>未发现风险 — 请与客户核对收款人后办理</translation>
+    </message>
+    <message>
+        <location filename="../../ui/risk_dialog.py" line="304" />
         <source>Fraud risk warning</source>
         <translation>涉诈风险提示</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="305" />
+        <location filename="../../ui/risk_dialog.py" line="308" />
         <source>Risk score {score} of 100</source>
         <translation>风险评分 {score}（满分100）</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="308" />
+        <location filename="../../ui/risk_dialog.py" line="311" />
         <source>Why</source>
         <translation>风险原因</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="318" />
+        <location filename="../../ui/risk_dialog.py" line="321" />
         <source>Scam type: {typology} · Source: {source}</source>
         <translation>诈骗类型：{typology} · 来源：{source}</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="328" />
+        <location filename="../../ui/risk_dialog.py" line="331" />
         <source>Payee name check: the name matches the account holder.</source>
         <translation>收款人户名核验：姓名与账户户名一致。</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="331" />
+        <location filename="../../ui/risk_dialog.py" line="334" />
         <source>Payee name check: CLOSE MATCH. The account is held by {name}. Ask the customer whether this is the person they mean.</source>
         <translation>收款人户名核验：相近。该账户户名为“{name}”，请向客户确认是否为其要汇款的人。</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="338" />
+        <location filename="../../ui/risk_dialog.py" line="341" />
         <source>Payee name check: NO MATCH. The name given does not match the account holder: the money may go to an account that is not held by the intended payee.</source>
         <translation>收款人户名核验：不一致。所填姓名与账户户名不符，资金可能汇入并非收款人本人的账户。</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="345" />
+        <location filename="../../ui/risk_dialog.py" line="348" />
         <source>Payee name check unavailable: the name could not be checked. Confirm the payee by other means, or try again later.</source>
         <translation>收款人户名核验暂不可用：无法核对户名。请通过其他方式确认收款人，或稍后重试。</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="357" />
+        <location filename="../../ui/risk_dialog.py" line="360" />
         <source>Ask the customer — tick each question and write the answer</source>
         <translation>询问客户 — 逐项勾选并记录回答</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="360" />
+        <location filename="../../ui/risk_dialog.py" line="363" />
         <source>Customer's answer</source>
         <translation>客户回答</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="362" />
+        <location filename="../../ui/risk_dialog.py" line="365" />
         <source>Answer: {question}</source>
         <translation>回答：{question}</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="365" />
+        <location filename="../../ui/risk_dialog.py" line="368" />
         <source>&amp;Note (required to proceed)</source>
         <translation>备注（继续办理时必填）(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="365" />
+        <location filename="../../ui/risk_dialog.py" line="368" />
         <source>&amp;Note</source>
         <translation>备注(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="367" />
+        <location filename="../../ui/risk_dialog.py" line="370" />
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="368" />
+        <location filename="../../ui/risk_dialog.py" line="371" />
         <source>Supervisor approval (dual control)</source>
         <translation>主管审批（双人复核）</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="369" />
-        <location filename="../../ui/risk_dialog.py" line="371" />
+        <location filename="../../ui/risk_dialog.py" line="372" />
+        <location filename="../../ui/risk_dialog.py" line="374" />
         <source>Supervisor ID</source>
         <translation>主管工号</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="370" />
-        <location filename="../../ui/risk_dialog.py" line="372" />
+        <location filename="../../ui/risk_dialog.py" line="373" />
+        <location filename="../../ui/risk_dialog.py" line="375" />
         <source>Supervisor password</source>
         <translation>主管密码</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="375" />
+        <location filename="../../ui/risk_dialog.py" line="378" />
         <source>Police referral recorded. Branch procedure: keep the customer in a quiet, private area; inform the branch manager; call the police on 110 or the anti-fraud hotline 96110; do not hand over cash or complete the transfer until the police have spoken with the customer. Then cancel or delay the remittance here.</source>
         <translation>已记录报警。网点处置流程：请将客户引导至安静、私密的区域；报告网点负责人；拨打110报警或96110反诈专线；在民警与客户沟通之前，不得交付现金或完成转账。之后请在此取消或延迟本笔汇款。</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="381" />
+        <location filename="../../ui/risk_dialog.py" line="384" />
         <source>&amp;Cancel remittance</source>
         <translation>取消汇款(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="382" />
+        <location filename="../../ui/risk_dialog.py" line="385" />
         <source>Delay &amp;2 hours</source>
         <translation>延迟2小时到账(&amp;2)</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="383" />
+        <location filename="../../ui/risk_dialog.py" line="386" />
         <source>Delay to next &amp;day</source>
         <translation>次日到账(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../ui/risk_dialog.py" line="384" />
+        <location filename="../../ui/risk_dialog.py" line="387" />
         <source>Refer to p&amp;olice</source>
         <translation>报警处置(&amp;O)</translation>
     </message>
@@ -1259,243 +1269,248 @@ Please ask a member of staff for help.</source>
 <context>
     <name>TellerWindow</name>
     <message>
-        <location filename="../../ui/teller_window.py" line="238" />
+        <location filename="../../ui/teller_window.py" line="249" />
         <source>Finish the current remittance before signing out.</source>
         <translation>请先办结当前汇款再退出登录。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="293" />
+        <location filename="../../ui/teller_window.py" line="314" />
         <source>Finish the current remittance first.</source>
         <translation>请先办结当前汇款。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="363" />
+        <location filename="../../ui/teller_window.py" line="405" />
         <source>No more face attempts: verify the identity by the alternative procedure.</source>
         <translation>人脸核验次数已用完：请按替代流程核验身份。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="396" />
+        <location filename="../../ui/teller_window.py" line="438" />
         <source>No pre-screen has this code, or it has expired. Check the code with the customer.</source>
         <translation>没有该预筛查码，或已过期。请与客户核对预筛查码。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="479" />
+        <location filename="../../ui/teller_window.py" line="542" />
         <source>Supervisor approval not given: the supervisor ID or password is wrong, or that person is not a supervisor of this branch.</source>
         <translation>主管审批未通过：主管工号或密码错误，或该人员不是本网点主管。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="507" />
+        <location filename="../../ui/teller_window.py" line="573" />
         <source>Completed</source>
         <translation>已办理</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="508" />
+        <location filename="../../ui/teller_window.py" line="574" />
         <source>Completed with delayed arrival</source>
         <translation>已办理（延迟到账）</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="509" />
+        <location filename="../../ui/teller_window.py" line="575" />
         <source>Cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="510" />
+        <location filename="../../ui/teller_window.py" line="576" />
         <source>Offline procedure — queued for screening</source>
         <translation>离线流程 — 待恢复后筛查</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="512" />
+        <location filename="../../ui/teller_window.py" line="578" />
         <source>not screened</source>
         <translation>未筛查</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="592" />
+        <location filename="../../ui/teller_window.py" line="661" />
         <source>Account {account} reported (reference {report}).</source>
         <translation>账户 {account} 已上报（编号 {report}）。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="614" />
+        <location filename="../../ui/teller_window.py" line="683" />
         <source>Service: checking…</source>
         <translation>服务：检查中…</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="616" />
+        <location filename="../../ui/teller_window.py" line="685" />
         <source>Service: connected</source>
         <translation>服务：已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="618" />
+        <location filename="../../ui/teller_window.py" line="687" />
         <source>Service: NOT reachable</source>
         <translation>服务：无法连接</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="620" />
+        <location filename="../../ui/teller_window.py" line="689" />
         <source>Audit records waiting: {count}</source>
         <translation>待上送审计记录：{count}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="635" />
+        <location filename="../../ui/teller_window.py" line="694" />
+        <source>{count} offline remittance(s) found risky after sending ({decisions}): stop them before arrival and tell a supervisor</source>
+        <translation>有 {count} 笔离线汇款事后筛查发现风险（{decisions}）：请在到账前拦截并报告主管</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="713" />
         <source>Confirm the customer's identity, then key the remittance.</source>
         <translation>请先确认客户身份，再录入汇款信息。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="636" />
+        <location filename="../../ui/teller_window.py" line="714" />
         <source>Key the remittance and press Enter to screen it.</source>
         <translation>请录入汇款信息，按回车提交筛查。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="637" />
+        <location filename="../../ui/teller_window.py" line="715" />
         <source>Sending for screening…</source>
         <translation>正在提交筛查…</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="638" />
+        <location filename="../../ui/teller_window.py" line="716" />
         <source>Screening… please wait</source>
         <translation>正在筛查…请稍候</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="639" />
+        <location filename="../../ui/teller_window.py" line="717" />
         <source>Screening: no risk found — completing the remittance</source>
         <translation>筛查结果：未发现风险 — 正在办理</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="640" />
+        <location filename="../../ui/teller_window.py" line="718" />
         <source>Screening: WARNING — see the risk warning</source>
         <translation>筛查结果：风险提示 — 请查看提示窗口</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="641" />
+        <location filename="../../ui/teller_window.py" line="719" />
         <source>Screening: HOLD — supervisor approval needed</source>
         <translation>筛查结果：暂停 — 需主管审批</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="642" />
+        <location filename="../../ui/teller_window.py" line="720" />
         <source>Screening: BLOCKED — this remittance must not be made</source>
         <translation>筛查结果：拦截 — 本笔汇款不得办理</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="643" />
+        <location filename="../../ui/teller_window.py" line="721" />
         <source>Screening UNAVAILABLE — the remittance has not been screened</source>
         <translation>筛查不可用 — 本笔汇款尚未经过筛查</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="644" />
+        <location filename="../../ui/teller_window.py" line="722" />
         <source>Last remittance: {outcome}</source>
         <translation>上一笔汇款：{outcome}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="653" />
+        <location filename="../../ui/teller_window.py" line="731" />
         <source>This teller ID is locked after too many wrong passwords. Ask a supervisor or IT.</source>
         <translation>密码错误次数过多，该柜员号已锁定。请联系主管或科技人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="656" />
+        <location filename="../../ui/teller_window.py" line="734" />
         <source>Not allowed: {detail}</source>
         <translation>无权操作：{detail}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="657" />
+        <location filename="../../ui/teller_window.py" line="735" />
         <source>Teller ID or password is wrong.</source>
         <translation>柜员号或密码错误。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="660" />
+        <location filename="../../ui/teller_window.py" line="738" />
         <source>The service refused this: {detail}</source>
         <translation>服务拒绝了该操作：{detail}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="661" />
+        <location filename="../../ui/teller_window.py" line="739" />
         <source>The screening service cannot be used right now ({reason}). Try again.</source>
         <translation>筛查服务暂时无法使用（{reason}），请重试。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="404" />
-        <location filename="../../ui/teller_window.py" line="667" />
+        <location filename="../../ui/teller_window.py" line="446" />
+        <location filename="../../ui/teller_window.py" line="745" />
         <source>That step could not be completed: {error}</source>
         <translation>该步骤未能完成：{error}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="672" />
+        <location filename="../../ui/teller_window.py" line="750" />
         <source>Something went wrong: {error}</source>
         <translation>发生错误：{error}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="675" />
+        <location filename="../../ui/teller_window.py" line="753" />
         <source> — DEMO</source>
         <translation> — 演示</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="676" />
+        <location filename="../../ui/teller_window.py" line="754" />
         <source>DEMO — not connected to a real screening service</source>
         <translation>演示模式 — 未连接真实筛查服务</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="677" />
+        <location filename="../../ui/teller_window.py" line="755" />
         <source>&amp;Counter</source>
         <translation>柜面(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="678" />
+        <location filename="../../ui/teller_window.py" line="756" />
         <source>&amp;New customer</source>
         <translation>新客户(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="679" />
+        <location filename="../../ui/teller_window.py" line="757" />
         <source>&amp;Report suspicious account…</source>
         <translation>上报可疑账户(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="680" />
+        <location filename="../../ui/teller_window.py" line="758" />
         <source>&amp;Lock screen</source>
         <translation>锁定屏幕(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="682" />
+        <location filename="../../ui/teller_window.py" line="760" />
         <source>Switch to English</source>
         <translation>Switch to English</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="684" />
+        <location filename="../../ui/teller_window.py" line="762" />
         <source>Switch to Chinese</source>
         <translation>切换为中文</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="686" />
+        <location filename="../../ui/teller_window.py" line="764" />
         <source>Sign &amp;out</source>
         <translation>退出登录(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="687" />
+        <location filename="../../ui/teller_window.py" line="765" />
         <source>This session's remittances</source>
         <translation>本次登录办理的汇款</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="689" />
+        <location filename="../../ui/teller_window.py" line="767" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="689" />
+        <location filename="../../ui/teller_window.py" line="767" />
         <source>Payee</source>
         <translation>收款账号</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="689" />
+        <location filename="../../ui/teller_window.py" line="767" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="689" />
+        <location filename="../../ui/teller_window.py" line="767" />
         <source>Decision</source>
         <translation>筛查结论</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="689" />
+        <location filename="../../ui/teller_window.py" line="767" />
         <source>Outcome</source>
         <translation>办理结果</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="702" />
+        <location filename="../../ui/teller_window.py" line="780" />
         <source>Finish the current remittance before closing.</source>
         <translation>请先办结当前汇款再关闭程序。</translation>
     </message>
