@@ -130,9 +130,20 @@ def camera_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_no_file_is_written_during_a_verification(
-    analyzer: FaceAnalyzer, image: Callable[[str], np.ndarray], camera_folder: Path, isolated_data_dir: Path
+    analyzer: FaceAnalyzer,
+    image: Callable[[str], np.ndarray],
+    camera_folder: Path,
+    isolated_data_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    watched = [Path(tempfile.gettempdir()), paths.data_dir(), paths.log_dir(), Path.cwd()]
+    # This process's temp folder is a fresh one, so other programs on the machine cannot blur it.
+    private_temp = tmp_path / "temp"
+    private_temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_temp))
+    for variable in ("TMPDIR", "TEMP", "TMP"):
+        monkeypatch.setenv(variable, str(private_temp))
+    watched = [private_temp, paths.data_dir(), paths.log_dir(), Path.cwd()]
     before = _listing(watched)
     verification = FaceVerification(
         analyzer, MATCH_THRESHOLD, NO_MATCH_THRESHOLD, random.Random(3), challenge_seconds=1.0
