@@ -502,20 +502,26 @@ class KioskWindow(QWidget):
     def _check_staff(self, dialog: "StaffExitDialog", teller_id: str, password: str) -> None:
         dialog.set_busy(True)
 
+        def check() -> SessionGrant | ServiceFailure:
+            outcome = self.client.sign_in(teller_id, password)
+            if not isinstance(outcome, ServiceFailure):
+                # Recorded before kiosk mode ends, off the GUI thread like every write.
+                self.runtime.audit.append(
+                    "kiosk_exit", {"teller_id": outcome.teller.teller_id, "role": outcome.teller.role}
+                )
+            return outcome
+
         def done(outcome: SessionGrant | ServiceFailure) -> None:
             dialog.set_busy(False)
             if isinstance(outcome, ServiceFailure):
                 dialog.show_error(self.tr("Not accepted: the staff ID or password is wrong."))
                 return
-            self.runtime.audit.append(
-                "kiosk_exit", {"teller_id": outcome.teller.teller_id, "role": outcome.teller.role}
-            )
             dialog.accept()
             self._exit_allowed = True
             self.sig_exit_approved.emit()
             self.close()
 
-        run_in_background(lambda: self.client.sign_in(teller_id, password), done, self._background_error)
+        run_in_background(check, done, self._background_error)
 
     # ------------------------------------------------------------ language
 
