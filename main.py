@@ -31,9 +31,24 @@ def build_parser() -> argparse.ArgumentParser:
     enroll.add_argument("--key-stdin", action="store_true", help="read the key from standard input")
     audit = commands.add_parser("audit", help="audit log tools")
     audit.add_argument("action", choices=["verify"])
+    site = commands.add_parser("configure-site", help="installer: write the site configuration file")
+    site.add_argument("--service-url", default="")
+    site.add_argument("--branch-id", default="")
+    site.add_argument("--kiosk", default="", help="1/true or 0/false; empty leaves it unchanged")
+    commands.add_parser("remove-data", help="uninstaller (REMOVE_DATA=1): delete all CounterGuard data")
     parser.add_argument(
         "--screenshot", type=Path, metavar="DIR", help="render every screen and dialog to PNG files in DIR"
     )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check models, service, window and keyring; exit 1 on failure",
+    )
+    parser.add_argument(
+        "--face-sample-dir", type=Path, metavar="DIR", help="--self-test: folders of photos, one per person"
+    )
+    # bench/bundle_metrics.py: start, report when the sign-in window is shown, run the camera N frames.
+    parser.add_argument("--startup-probe", type=int, metavar="FRAMES", help=argparse.SUPPRESS)
     return parser
 
 
@@ -60,8 +75,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return enroll(settings, args.enroll_service, args.key_stdin)
     if args.command == "audit":
         return audit_verify()
+    if args.command in ("configure-site", "remove-data"):
+        return site_command(args)
     if args.screenshot:
         return run_screenshots(settings, args.screenshot)
+    if args.self_test:
+        return run_self_test(settings, args.face_sample_dir)
+    if args.startup_probe is not None:
+        from ui.selftest_window import startup_probe
+
+        return startup_probe(settings, args.startup_probe)
     return run_app(settings)
 
 
@@ -139,6 +162,29 @@ def run_screenshots(settings: Settings, folder: Path) -> int:
     written = render_all(settings, folder)
     print(f"{len(written)} screenshots written to {folder}")
     return 0
+
+
+def site_command(args: argparse.Namespace) -> int:
+    from teller_client import site_config
+
+    if args.command == "remove-data":
+        removed = site_config.remove_data()
+        print("removed: " + (", ".join(str(folder) for folder in removed) or "nothing"))
+        return 0
+    try:
+        path = site_config.configure_site(args.service_url, args.branch_id, args.kiosk)
+    except site_config.SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"site configuration written to {path}")
+    return 0
+
+
+def run_self_test(settings: Settings, face_sample_dir: Path | None) -> int:
+    from teller_client.selftest import run_self_test as run_checks
+    from ui.selftest_window import check_main_window
+
+    return run_checks(settings, face_sample_dir, check_main_window)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,171 @@
+"""The Windows packaging, built for real here: the PyInstaller bundle from a clean copy of the
+checkout, its frozen `--self-test` against ../shared/faces with a real Secret Service keyring, no
+68-point model inside, and the MSI compiled from the bundle with the right metadata.
+
+Slow (about 2 minutes on 2 cores). Outside CI a missing tool skips these tests with its name;
+`.ci/run` installs the tools and sets PACKAGING_TESTS_REQUIRED=1, which turns a skip into a failure.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FACES = ROOT.parent / "shared" / "faces"
+VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+UPGRADE_CODE = re.search(r'UpgradeCode="([0-9A-F-]+)"', (ROOT / "installer" / "CounterGuard.wxs").read_text())
+CONSOLE = "CounterGuard-console.exe" if sys.platform == "win32" else "CounterGuard-console"
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
+
+
+def require(*tools: str) -> None:
+    missing = [tool for tool in tools if shutil.which(tool) is None]
+    if missing:
+        reason = f"needs {', '.join(missing)} (apt-get install wixl msitools gnome-keyring dbus)"
+        if os.environ.get("PACKAGING_TESTS_REQUIRED"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+@dataclass(frozen=True)
+class Build:
+    bundle: Path
+    folder: Path
+
+
+def clean_copy(target: Path) -> Path:
+    """The checkout's files as git sees them (tracked and new, nothing ignored: no build, no .venv)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode("utf-8")
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    return target
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    require("git")
+    folder = tmp_path_factory.mktemp("packaging")
+    source = clean_copy(folder / "checkout")
+    result = subprocess.run(
+        [
+            sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
+            "--distpath", str(folder / "dist"), "--workpath", str(folder / "work"), "pyinstaller.spec",
+        ],
+        cwd=source,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    bundle = folder / "dist" / "CounterGuard"
+    assert (bundle / CONSOLE).is_file()
+    return Build(bundle, folder)
+
+
+def frozen(
+    build: Build, home: Path, *arguments: str, keyring_service: bool
+) -> subprocess.CompletedProcess[str]:
+    """Run the console executable with a fresh HOME and data folder, with or without Secret Service."""
+    runtime_dir = home / "run"
+    runtime_dir.mkdir(parents=True, mode=0o700)
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("COUNTERGUARD_", "DBUS_", "XDG_", "GNOME_KEYRING"))
+    }
+    env.update(HOME=str(home), XDG_RUNTIME_DIR=str(runtime_dir), COUNTERGUARD_DATA_DIR=str(home / "data"))
+    command = [str(build.bundle / CONSOLE), *arguments]
+    if keyring_service:
+        unlock = (
+            'echo -n self-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$@"'
+        )
+        command = ["dbus-run-session", "--", "sh", "-c", unlock, "sh", *command]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_frozen_self_test_passes_against_the_sample_faces(build: Build, tmp_path: Path) -> None:
+    require("dbus-run-session", "gnome-keyring-daemon")
+    if not (FACES / "people").is_dir():
+        if os.environ.get("PACKAGING_TESTS_REQUIRED"):
+            pytest.fail(f"{FACES} is missing")
+        pytest.skip(f"{FACES} is missing")
+    result = frozen(build, tmp_path, "--self-test", "--face-sample-dir", str(FACES), keyring_service=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    checks = ("face models", "face match", "screening service", "screening", "main window", "keyring")
+    for check in checks:
+        assert any(line.startswith(f"PASS {check}:") for line in lines), result.stdout
+    assert "keyring.backends.SecretService" in result.stdout
+    assert lines[-1] == f"self-test: {len(checks)} of {len(checks)} checks passed"
+
+
+def test_frozen_self_test_fails_without_an_os_keyring(build: Build, tmp_path: Path) -> None:
+    # No D-Bus session: keyring can only pick its fail backend, which the self-test must refuse.
+    result = frozen(build, tmp_path, "--self-test", keyring_service=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "FAIL keyring: no OS keyring" in result.stdout
+    assert "SKIP face match: no --face-sample-dir given" in result.stdout
+    assert result.stdout.splitlines()[-1].endswith("FAILED: keyring")
+
+
+def test_the_68_point_model_is_not_in_the_bundle(build: Build) -> None:
+    from teller_client.face.analysis import model_paths
+
+    model = Path(model_paths()[0]).parent / "shape_predictor_68_face_landmarks.dat"
+    size = model.stat().st_size
+    files = [path for path in build.bundle.rglob("*") if path.is_file()]
+    assert not [path for path in files if "68_face_landmarks" in path.name]
+    assert not [path for path in files if path.stat().st_size == size]
+    # face_recognition itself loads it when imported: it must not be in the bundle either.
+    assert not (build.bundle / "_internal" / "face_recognition").exists()
+    shipped = {path.name for path in files if path.suffix == ".dat"}
+    assert shipped == {"shape_predictor_5_face_landmarks.dat", "dlib_face_recognition_resnet_model_v1.dat"}
+
+
+def msi_table(msi: Path, table: str) -> list[list[str]]:
+    exported = subprocess.run(
+        ["msiinfo", "export", str(msi), table], capture_output=True, text=True, check=True
+    )
+    return [line.split("\t") for line in exported.stdout.splitlines()[3:]]
+
+
+def test_msi_compiles_from_the_bundle_with_its_metadata(build: Build) -> None:
+    require("wixl", "msiinfo")
+    from installer.build_msi import build as build_msi
+
+    msi = build_msi(build.bundle, build.folder / "CounterGuard.msi", VERSION, build.folder / "msi")
+    properties = dict(row[:2] for row in msi_table(msi, "Property"))
+    assert properties["ProductName"] == "CounterGuard"
+    assert properties["ProductVersion"] == VERSION
+    assert properties["ALLUSERS"] == "1"  # per-machine
+    assert UPGRADE_CODE is not None
+    assert properties["UpgradeCode"] == "{" + UPGRADE_CODE.group(1) + "}"
+    upgrades = msi_table(msi, "Upgrade")
+    assert any(row[-1] == "WIX_UPGRADE_DETECTED" for row in upgrades)
+    summary = subprocess.run(["msiinfo", "suminfo", str(msi)], capture_output=True, text=True, check=True)
+    assert "Template: x64;" in summary.stdout
+    directories = {row[0]: row for row in msi_table(msi, "Directory")}
+    assert directories["INSTALLDIR"][1] == "ProgramFiles64Folder"
+    shortcuts = {row[0]: row for row in msi_table(msi, "Shortcut")}
+    assert shortcuts["TellerShortcut"][4] == "[INSTALLDIR]CounterGuard.exe"
+    assert shortcuts["KioskShortcut"][5] == "--kiosk"
+    actions = {row[0]: row for row in msi_table(msi, "CustomAction")}
+    assert '--service-url "[SERVICE_URL]"' in actions["ConfigureSite"][3]
+    assert actions["RemoveData"][3] == "remove-data"
