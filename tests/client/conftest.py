@@ -20,20 +20,13 @@ import pytest
 
 from teller_client.service_client import ServiceClient
 from teller_client.settings import load_settings
-from tests.service.conftest import RunningService, free_port, seeded, start_service
+from tests.service.conftest import (
+    RunningService,
+    free_port,
+    service,  # noqa: F401 - the same real-service fixture, re-exported
+)
 
 CONNECTION_TIMEOUT_SECONDS = 10  # for the servers' own sockets: nothing in a test waits this long
-
-
-@pytest.fixture(scope="module")
-def service(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
-    """One real service process per test module and database kind, on demo data."""
-    seed = seeded(module_database_url)
-    process = start_service(module_database_url, tmp_path_factory.mktemp("logs"))
-    try:
-        yield RunningService(process, seed)
-    finally:
-        process.stop()
 
 
 MakeClient = Callable[..., ServiceClient]
@@ -340,7 +333,7 @@ class LosingProxy:
 
 
 @pytest.fixture
-def losing_proxy(service: RunningService) -> Iterator[LosingProxy]:
+def losing_proxy(service: RunningService) -> Iterator[LosingProxy]:  # noqa: F811 - the fixture
     proxy = LosingProxy(service.url)
     try:
         yield proxy
