@@ -716,8 +716,9 @@ def test_killed_writers_lose_no_record_and_the_service_gets_each_once(
         store.close()
 
     assert_service_has_exactly(own_service, records, everything=True)
-    # Only records confirmed to a writer that died before marking them can come back as duplicates.
-    assert set(recorder.duplicates) <= confirmed_to_writers
+    # Records come back as duplicates only when a writer died after the service stored them and
+    # before marking them: those it was told about, plus at most the one in flight at each kill.
+    assert len(set(recorder.duplicates) - confirmed_to_writers) <= KILLS
     print(
         f"\ncrash test: {KILLS} kills, {len(records)} records ({committed_unprinted} committed but not yet"
         f" printed when killed), {len(confirmed_to_writers)} delivered by writers, {redelivered_by_writers}"
