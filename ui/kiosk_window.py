@@ -40,8 +40,8 @@ log = logging.getLogger("counterguard.ui.kiosk")
 
 HEALTH_RETRY_MS = 5_000
 CARD_ROTATION_MS = 8_000
-# At 1920x1080 on a 24-inch screen a pixel is about 0.28 mm: 15 mm is about 54 px; keep a margin.
-TOUCH_HEIGHT = 72
+# At 1920x1080 on a 24-inch screen a pixel is about 0.28 mm: 15 mm is about 54 px; 62 px is 17 mm.
+TOUCH_HEIGHT = 62
 _STYLE = f"""
 QWidget {{ font-size: 20pt; }}
 QPushButton {{ min-height: {TOUCH_HEIGHT}px; padding: 8px 20px; border-radius: 10px;
@@ -199,7 +199,9 @@ class KioskWindow(QWidget):
         for index, key in enumerate(["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "back"]):
             button = QPushButton(key if key.isdigit() else "")
             button.setObjectName(f"key_{key}")
-            button.setMinimumHeight(TOUCH_HEIGHT + 18)
+            button.setMinimumHeight(TOUCH_HEIGHT + 28)
+            button.setMinimumWidth(200)  # equal, wide keys: a finger, not a mouse
+            button.setStyleSheet("font-size: 28pt;")
             button.clicked.connect(lambda _checked=False, key=key: self._press(key))
             keypad.addWidget(button, index // 3, index % 3)
             self.keys[key] = button
@@ -211,7 +213,9 @@ class KioskWindow(QWidget):
         layout.addWidget(self.lookup_error)
         row = QHBoxLayout()
         keypad_box = QWidget()
-        keypad_box.setMaximumWidth(720)
+        keypad_box.setFixedWidth(680)
+        for column in range(3):
+            keypad.setColumnStretch(column, 1)
         keypad_box.setLayout(keypad)
         row.addWidget(keypad_box)
         row.addWidget(self.check_button, 1)
@@ -241,7 +245,7 @@ class KioskWindow(QWidget):
         self.questionnaire_intro = QLabel()
         self.questionnaire_intro.setWordWrap(True)
         form = QFormLayout()
-        form.setVerticalSpacing(10)
+        form.setVerticalSpacing(6)
         self.question_labels: dict[str, QLabel] = {}
         self.choices: dict[str, QComboBox] = {}
         for key in QUESTIONS:
