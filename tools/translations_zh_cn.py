@@ -262,7 +262,7 @@ ZH_CN = {
     "Yes": "是",
     "No": "否",
     "Get my code": "获取预筛查码",
-    "Give this code to the teller at the counter. It is valid until tomorrow.": "请把这个号码告诉柜台的柜员。有效期至明天。",
+    "Give this code to the teller at the counter. It is valid for 24 hours.": "请把这个号码告诉柜台的柜员。24小时内有效。",
     "Done": "完成",
     "The service is temporarily unavailable.\nPlease ask a member of staff for help.": "服务暂时不可用。\n请向工作人员寻求帮助。",
     "Staff: leave kiosk mode": "员工：退出自助模式",

@@ -622,7 +622,7 @@ class KioskWindow(QWidget):
             no.setText(self.tr("No"))
         self.submit_questionnaire.setText(self.tr("Get my code"))
         self.code_intro.setText(
-            self.tr("Give this code to the teller at the counter. It is valid until tomorrow.")
+            self.tr("Give this code to the teller at the counter. It is valid for 24 hours.")
         )
         self.code_done.setText(self.tr("Done"))
         self.unavailable_text.setText(

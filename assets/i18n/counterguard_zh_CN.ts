@@ -259,314 +259,314 @@
 <context>
     <name>KioskWindow</name>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="393" />
+        <location filename="../../ui/kiosk_window.py" line="397" />
         <source>Many checks have been made at this kiosk just now. Please wait a minute and try again.</source>
         <translation>本机刚才查询次数较多，请稍等一分钟后再试。</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="398" />
+        <location filename="../../ui/kiosk_window.py" line="402" />
         <source>Please check the account number and try again.</source>
         <translation>请核对账号后重试。</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="413" />
+        <location filename="../../ui/kiosk_window.py" line="417" />
         <source>STOP: this account is on the police list of fraud-linked accounts</source>
         <translation>请停止转账：该账户在公安机关涉案账户名单上</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="416" />
+        <location filename="../../ui/kiosk_window.py" line="420" />
         <source>CAUTION: this account has been reported as suspected of fraud</source>
         <translation>请谨慎：该账户被报告为疑似涉诈账户</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="417" />
+        <location filename="../../ui/kiosk_window.py" line="421" />
         <source>No risk record was found for this account</source>
         <translation>暂未发现该账户的风险记录</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="436" />
-        <location filename="../../ui/kiosk_window.py" line="443" />
+        <location filename="../../ui/kiosk_window.py" line="440" />
+        <location filename="../../ui/kiosk_window.py" line="447" />
         <source>Please answer: {question}</source>
         <translation>请回答：{question}</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="508" />
+        <location filename="../../ui/kiosk_window.py" line="521" />
         <source>Not accepted: the staff ID or password is wrong.</source>
         <translation>未通过：员工号或密码错误。</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="533" />
+        <location filename="../../ui/kiosk_window.py" line="543" />
         <source>The sign: {text}</source>
         <translation>典型特征：{text}</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="537" />
+        <location filename="../../ui/kiosk_window.py" line="547" />
         <source>Check before you transfer</source>
         <translation>转账前查一查</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="538" />
+        <location filename="../../ui/kiosk_window.py" line="548" />
         <source>DEMO — not connected to a real screening service</source>
         <translation>演示模式 — 未连接真实筛查服务</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="540" />
+        <location filename="../../ui/kiosk_window.py" line="550" />
         <source>Staff</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="541" />
+        <location filename="../../ui/kiosk_window.py" line="551" />
         <source>Start again</source>
         <translation>返回首页</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="542" />
+        <location filename="../../ui/kiosk_window.py" line="552" />
         <source>Check a payee account</source>
         <translation>查询收款账户</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="543" />
+        <location filename="../../ui/kiosk_window.py" line="553" />
         <source>Before a transfer: questions with staff</source>
         <translation>转账前：与工作人员一起答题</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="544" />
+        <location filename="../../ui/kiosk_window.py" line="554" />
         <source>Know the scams</source>
         <translation>识骗防骗</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="547" />
+        <location filename="../../ui/kiosk_window.py" line="557" />
         <source>Enter the account number you were asked to pay. We show only whether it has a risk record.</source>
         <translation>请输入对方让您转入的账号。我们只显示该账户是否有风险记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="550" />
-        <location filename="../../ui/kiosk_window.py" line="551" />
+        <location filename="../../ui/kiosk_window.py" line="560" />
+        <location filename="../../ui/kiosk_window.py" line="561" />
         <source>Account number</source>
         <translation>账号</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="552" />
+        <location filename="../../ui/kiosk_window.py" line="562" />
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="553" />
+        <location filename="../../ui/kiosk_window.py" line="563" />
         <source>⌫ Delete</source>
         <translation>⌫ 删除</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="554" />
+        <location filename="../../ui/kiosk_window.py" line="564" />
         <source>Check</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="555" />
+        <location filename="../../ui/kiosk_window.py" line="565" />
         <source>Check another account</source>
         <translation>查询其他账户</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="558" />
+        <location filename="../../ui/kiosk_window.py" line="568" />
         <source>A member of staff goes through these questions with you. Your answers help the teller protect you.</source>
         <translation>工作人员将与您一起回答以下问题。您的回答能帮助柜员保护您的资金安全。</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="562" />
+        <location filename="../../ui/kiosk_window.py" line="572" />
         <source>What is the money for?</source>
         <translation>这笔钱用于什么？</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="563" />
+        <location filename="../../ui/kiosk_window.py" line="573" />
         <source>Who asked you to make this transfer?</source>
         <translation>是谁让您转这笔钱？</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="564" />
+        <location filename="../../ui/kiosk_window.py" line="574" />
         <source>Who is the payee to you?</source>
         <translation>收款人和您是什么关系？</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="565" />
+        <location filename="../../ui/kiosk_window.py" line="575" />
         <source>How urgent is it?</source>
         <translation>有多着急？</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="566" />
+        <location filename="../../ui/kiosk_window.py" line="576" />
         <source>About how much?</source>
         <translation>大约多少钱？</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="567" />
+        <location filename="../../ui/kiosk_window.py" line="577" />
         <source>Is someone on the phone with you now, telling you what to do?</source>
         <translation>现在是否有人正在电话里指导您操作？</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="568" />
+        <location filename="../../ui/kiosk_window.py" line="578" />
         <source>Were you told to keep this secret from the bank or family?</source>
         <translation>是否有人让您对银行或家人保密？</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="569" />
+        <location filename="../../ui/kiosk_window.py" line="579" />
         <source>Is this the first time you pay this account?</source>
         <translation>是否第一次向这个账户转账？</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="574" />
+        <location filename="../../ui/kiosk_window.py" line="584" />
         <source>Supporting family</source>
         <translation>给家人生活费</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="575" />
+        <location filename="../../ui/kiosk_window.py" line="585" />
         <source>Rent or bills</source>
         <translation>房租或缴费</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="576" />
+        <location filename="../../ui/kiosk_window.py" line="586" />
         <source>A purchase</source>
         <translation>购物付款</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="577" />
+        <location filename="../../ui/kiosk_window.py" line="587" />
         <source>An investment</source>
         <translation>投资理财</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="578" />
+        <location filename="../../ui/kiosk_window.py" line="588" />
         <source>A loan, deposit or fee</source>
         <translation>贷款、保证金或手续费</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="579" />
+        <location filename="../../ui/kiosk_window.py" line="589" />
         <source>A tax or a fine</source>
         <translation>税款或罚款</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="580" />
+        <location filename="../../ui/kiosk_window.py" line="590" />
         <source>Moving money to a "safe account"</source>
         <translation>把钱转到“安全账户”</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="581" />
+        <location filename="../../ui/kiosk_window.py" line="591" />
         <source>Something else</source>
         <translation>其他</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="582" />
+        <location filename="../../ui/kiosk_window.py" line="592" />
         <source>Nobody, my own decision</source>
         <translation>没人让我转，我自己决定的</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="583" />
+        <location filename="../../ui/kiosk_window.py" line="593" />
         <source>Family</source>
         <translation>家人</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="584" />
+        <location filename="../../ui/kiosk_window.py" line="594" />
         <source>A friend</source>
         <translation>朋友</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="585" />
+        <location filename="../../ui/kiosk_window.py" line="595" />
         <source>My employer or boss</source>
         <translation>单位或领导</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="586" />
+        <location filename="../../ui/kiosk_window.py" line="596" />
         <source>A caller saying they are police, court or government</source>
         <translation>自称公安、法院或政府的来电人员</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="587" />
+        <location filename="../../ui/kiosk_window.py" line="597" />
         <source>Someone I met online</source>
         <translation>网上认识的人</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="588" />
+        <location filename="../../ui/kiosk_window.py" line="598" />
         <source>Someone saying they are customer service</source>
         <translation>自称客服的人</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="589" />
+        <location filename="../../ui/kiosk_window.py" line="599" />
         <source>A business I deal with</source>
         <translation>有业务往来的商家</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="590" />
+        <location filename="../../ui/kiosk_window.py" line="600" />
         <source>Someone I have never met</source>
         <translation>从未见过面的人</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="591" />
+        <location filename="../../ui/kiosk_window.py" line="601" />
         <source>I don't know</source>
         <translation>不清楚</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="592" />
+        <location filename="../../ui/kiosk_window.py" line="602" />
         <source>Not urgent</source>
         <translation>不着急</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="593" />
+        <location filename="../../ui/kiosk_window.py" line="603" />
         <source>It must be today</source>
         <translation>必须今天转</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="594" />
+        <location filename="../../ui/kiosk_window.py" line="604" />
         <source>Right now, or something bad will happen</source>
         <translation>马上就要转，否则会有不好的后果</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="595" />
+        <location filename="../../ui/kiosk_window.py" line="605" />
         <source>Under 10,000</source>
         <translation>1万元以下</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="596" />
+        <location filename="../../ui/kiosk_window.py" line="606" />
         <source>10,000 to 50,000</source>
         <translation>1万至5万元</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="597" />
+        <location filename="../../ui/kiosk_window.py" line="607" />
         <source>50,000 to 200,000</source>
         <translation>5万至20万元</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="598" />
+        <location filename="../../ui/kiosk_window.py" line="608" />
         <source>Over 200,000</source>
         <translation>20万元以上</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="606" />
+        <location filename="../../ui/kiosk_window.py" line="616" />
         <source>Myself (my own account)</source>
         <translation>我本人（自己的账户）</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="611" />
+        <location filename="../../ui/kiosk_window.py" line="621" />
         <source>Yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="612" />
+        <location filename="../../ui/kiosk_window.py" line="622" />
         <source>No</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="613" />
+        <location filename="../../ui/kiosk_window.py" line="623" />
         <source>Get my code</source>
         <translation>获取预筛查码</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="615" />
-        <source>Give this code to the teller at the counter. It is valid until tomorrow.</source>
-        <translation>请把这个号码告诉柜台的柜员。有效期至明天。</translation>
+        <location filename="../../ui/kiosk_window.py" line="625" />
+        <source>Give this code to the teller at the counter. It is valid for 24 hours.</source>
+        <translation>请把这个号码告诉柜台的柜员。24小时内有效。</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="617" />
+        <location filename="../../ui/kiosk_window.py" line="627" />
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="619" />
+        <location filename="../../ui/kiosk_window.py" line="629" />
         <source>The service is temporarily unavailable.
 Please ask a member of staff for help.</source>
         <translation>服务暂时不可用。
@@ -1239,29 +1239,29 @@ Please ask a member of staff for help.</source>
 <context>
     <name>StaffExitDialog</name>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="668" />
+        <location filename="../../ui/kiosk_window.py" line="678" />
         <source>Staff: leave kiosk mode</source>
         <translation>员工：退出自助模式</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="669" />
-        <location filename="../../ui/kiosk_window.py" line="673" />
+        <location filename="../../ui/kiosk_window.py" line="679" />
+        <location filename="../../ui/kiosk_window.py" line="683" />
         <source>Staff ID</source>
         <translation>员工号</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="670" />
-        <location filename="../../ui/kiosk_window.py" line="674" />
+        <location filename="../../ui/kiosk_window.py" line="680" />
+        <location filename="../../ui/kiosk_window.py" line="684" />
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="671" />
+        <location filename="../../ui/kiosk_window.py" line="681" />
         <source>Leave kiosk mode</source>
         <translation>退出自助模式</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="672" />
+        <location filename="../../ui/kiosk_window.py" line="682" />
         <source>Back</source>
         <translation>返回</translation>
     </message>
