@@ -6,8 +6,7 @@ from datetime import date
 from sqlalchemy import Engine
 
 from screening_service.admin import add_teller, issue_terminal_key
-from screening_service.database import write_transaction
-from screening_service.lists import insert_for
+from screening_service.database import insert_for, write_transaction
 from screening_service.schema import account_directory, listed_accounts
 
 DEMO_BRANCH = "BJ0101"

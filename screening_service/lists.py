@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from screening_service.api_models import (
     AccountRiskResponse,
@@ -21,7 +20,7 @@ from screening_service.api_models import (
 )
 from screening_service.auth import TellerSession, Terminal
 from screening_service.context import ServiceContext
-from screening_service.database import write_transaction
+from screening_service.database import insert_for, write_transaction
 from screening_service.idempotency import StoredResponse, remember, replay, request_fingerprint
 from screening_service.problems import invalid_field
 from screening_service.ratelimit import hit
@@ -129,10 +128,6 @@ def report_account(
             remember(connection, terminal.terminal_id, idempotency_key, "reports", fingerprint, stored)
     log.info("teller %s reported %s", teller.teller_id, mask_tail(request.account_number))
     return stored
-
-
-def insert_for(engine: Engine) -> Callable[..., Any]:
-    return postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
 
 
 # ---------------------------------------------------------------- CSV import

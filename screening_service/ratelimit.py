@@ -3,10 +3,9 @@
 import time
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
-from screening_service.database import write_transaction
+from screening_service.database import insert_for, write_transaction
 from screening_service.problems import ProblemError
 from screening_service.schema import rate_limit_counters
 
@@ -17,7 +16,7 @@ def hit(engine: Engine, bucket: str, limit: int) -> None:
     """Count one request in `bucket`; raise 429 with Retry-After once the window's limit is passed."""
     now = time.time()
     window = int(now // WINDOW_SECONDS)
-    insert = (postgresql if engine.dialect.name == "postgresql" else sqlite).insert
+    insert = insert_for(engine)
     statement = insert(rate_limit_counters).values(bucket=bucket, window_start=window, hits=1)
     statement = statement.on_conflict_do_update(
         index_elements=["bucket", "window_start"],
