@@ -51,10 +51,11 @@ class ServiceProcess:
         self.log_file.close()
 
 
-def start_service(database_url: str, log_dir: Path, *extra: str) -> ServiceProcess:
-    port = free_port()
+def start_service(database_url: str, log_dir: Path, *extra: str, port: int | None = None) -> ServiceProcess:
+    """`port`: the port of a service stopped before, to restart it where its clients look for it."""
+    port = port or free_port()
     log_path = log_dir / f"service-{port}.log"
-    log_file = log_path.open("w")
+    log_file = log_path.open("a")
     process = subprocess.Popen(
         [
             sys.executable,
