@@ -25,6 +25,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override any setting"
     )
+    parser.add_argument(
+        "--developer-insecure-tls",
+        action="store_true",
+        help="DEVELOPERS ONLY: do not verify the service's TLS certificate (red banner on every screen)",
+    )
     commands = parser.add_subparsers(dest="command")
     enroll = commands.add_parser("enroll", help="store this terminal's API key in the OS keyring")
     enroll.add_argument("--service", dest="enroll_service", required=True, help="screening service URL")
@@ -60,6 +65,8 @@ def command_line_settings(args: argparse.Namespace) -> dict[str, str]:
         overrides["kiosk"] = "true"
     if args.lang:
         overrides["language"] = args.lang
+    if args.developer_insecure_tls:
+        overrides["developer_insecure_tls"] = "true"
     return overrides
 
 
@@ -98,7 +105,12 @@ def enroll(settings: Settings, service_url: str, key_from_stdin: bool) -> int:
     if not key:
         print("error: no key given; paste the key printed by issue-terminal-key", file=sys.stderr)
         return 2
-    client = ServiceClient(settings.service_url, key, settings)
+    try:
+        passphrase = credentials.certificate_passphrase(settings.client_certificate)
+        client = ServiceClient(settings.service_url, key, settings, passphrase)
+    except (credentials.CredentialError, OSError) as error:  # ssl.SSLError: the client certificate
+        print(f"error: the client certificate cannot be used: {error}", file=sys.stderr)
+        return 2
     health = client.health()
     client.close()
     if isinstance(health, ServiceFailure):

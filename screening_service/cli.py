@@ -5,9 +5,11 @@ import dataclasses
 import getpass
 import logging
 import os
+import ssl
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -69,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
             os.environ.get("COUNTERGUARD_SERVICE_LOOKUP_PER_MINUTE", ServiceSettings.lookup_per_minute)
         ),
         help="public account lookups allowed per terminal per minute (default %(default)s)",
+    )
+    serve.add_argument("--tls-certificate", type=Path, help="serve HTTPS with this PEM certificate (chain)")
+    serve.add_argument("--tls-key", type=Path, help="the certificate's PEM private key")
+    serve.add_argument(
+        "--tls-client-ca", type=Path, help="mutual TLS: accept only client certificates issued by this CA"
     )
     serve.add_argument(
         "--no-migrate",
@@ -139,6 +146,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _serve(args: argparse.Namespace, database: str) -> int:
     import uvicorn  # imported here: the other commands should not pay for it
 
+    if bool(args.tls_certificate) != bool(args.tls_key) or (args.tls_client_ca and not args.tls_certificate):
+        print(
+            "error: --tls-certificate and --tls-key go together (and --tls-client-ca needs them)",
+            file=sys.stderr,
+        )
+        return 2
     load_rules(args.rules)  # a broken rules file stops start-up with its own message
     engine = make_engine(database)
     if args.no_migrate:
@@ -156,11 +169,17 @@ def _serve(args: argparse.Namespace, database: str) -> int:
         lookup_per_minute=args.lookup_per_minute,
     )
     os.environ.update(settings.to_environment())
+    scheme = "https" if args.tls_certificate else "http"
     print(
         f"CounterGuard screening service {__version__} listening on "
-        f"http://{args.host}:{args.port} (database {engine.url.render_as_string()})",
+        f"{scheme}://{args.host}:{args.port} (database {engine.url.render_as_string()})",
         flush=True,
     )
+    tls: dict[str, Any] = {}
+    if args.tls_certificate:
+        tls = {"ssl_certfile": str(args.tls_certificate), "ssl_keyfile": str(args.tls_key)}
+    if args.tls_client_ca:
+        tls.update(ssl_ca_certs=str(args.tls_client_ca), ssl_cert_reqs=ssl.CERT_REQUIRED)
     uvicorn.run(
         "screening_service.app:create_app_from_environment",
         factory=True,
@@ -171,6 +190,7 @@ def _serve(args: argparse.Namespace, database: str) -> int:
         # Paths carry account numbers (GET /v1/accounts/{number}/risk): no access log.
         access_log=False,
         log_level=args.log_level.lower(),
+        **tls,
     )
     return 0
 

@@ -8,7 +8,7 @@ from teller_client import credentials, paths
 from teller_client.audit import AuditStore
 from teller_client.delivery import DeliveryWorker, LateRisk
 from teller_client.offline_queue import OfflineQueue
-from teller_client.service_client import ServiceClient
+from teller_client.service_client import InsecureServiceUrlError, ServiceClient
 from teller_client.settings import Settings
 
 log = logging.getLogger("counterguard.app")
@@ -71,9 +71,17 @@ def open_runtime(settings: Settings, start_delivery: bool = True) -> Runtime:
                 f"`main.py enroll --service {url}` with a key from `issue-terminal-key`."
             )
         key = stored
-    client = ServiceClient(
-        url, key, settings, credentials.certificate_passphrase(settings.client_certificate)
-    )
+    if settings.developer_insecure_tls:
+        log.warning(
+            "TLS certificate verification is OFF (--developer-insecure-tls): any server can pose as "
+            "the screening service. Developer use only, never in production."
+        )
+    try:
+        client = _service_client(settings, url, key)
+    except StartupError:
+        if embedded is not None:
+            embedded.stop()
+        raise
     audit = AuditStore(paths.data_dir() / "audit.db")
     queue = OfflineQueue(paths.data_dir() / "offline_queue.db")
     late_risks: list[LateRisk] = []
@@ -100,3 +108,19 @@ def open_runtime(settings: Settings, start_delivery: bool = True) -> Runtime:
         late_risks,
         embedded,
     )
+
+
+def _service_client(settings: Settings, url: str, key: str) -> ServiceClient:
+    try:
+        passphrase = credentials.certificate_passphrase(settings.client_certificate)
+        return ServiceClient(url, key, settings, passphrase)
+    except credentials.CredentialError as error:
+        raise StartupError(f"{error}. Ask IT to check the Windows Credential Manager.") from error
+    except InsecureServiceUrlError as error:
+        raise StartupError(f"{error}: ask IT to set an https:// service_url.") from error
+    except OSError as error:  # ssl.SSLError too: a missing client certificate, a wrong passphrase
+        raise StartupError(
+            f"The client certificate {settings.client_certificate} or its key "
+            f"{settings.client_certificate_key} cannot be used ({error}). Ask IT to check the files "
+            "and the passphrase stored in the Windows Credential Manager."
+        ) from error

@@ -15,10 +15,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlparse
 
 import requests
 import truststore
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from teller_client.contract import (
@@ -30,7 +31,7 @@ from teller_client.contract import (
     parse_screening,
     parse_session,
 )
-from teller_client.settings import Settings
+from teller_client.settings import Settings, is_loopback_host
 
 log = logging.getLogger("counterguard.network")
 
@@ -80,11 +81,31 @@ class _TrustStoreAdapter(HTTPAdapter):
         return super().proxy_manager_for(*args, **kwargs)
 
 
-def tls_context(certificate: str = "", key: str = "", passphrase: str | None = None) -> ssl.SSLContext:
-    context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+class InsecureServiceUrlError(ValueError):
+    """Plain http to another computer: refused before any byte is sent."""
+
+
+def tls_context(
+    certificate: str = "", key: str = "", passphrase: str | None = None, verify: bool = True
+) -> ssl.SSLContext:
+    context: ssl.SSLContext
+    if verify:
+        context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    else:  # developer_insecure_tls: any certificate, any host name
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
     if certificate:
-        context.load_cert_chain(certificate, key or None, password=passphrase)
+        # No passphrase stored: an encrypted key fails here, instead of OpenSSL asking for one on a
+        # console that nobody watches.
+        context.load_cert_chain(
+            certificate, key or None, password=passphrase if passphrase is not None else _no_passphrase
+        )
     return context
+
+
+def _no_passphrase() -> bytes:
+    return b""
 
 
 def new_idempotency_key() -> str:
@@ -116,16 +137,25 @@ class ServiceClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        parsed = urlparse(self.base_url)
+        if parsed.scheme != "https" and not (parsed.scheme == "http" and is_loopback_host(parsed.hostname)):
+            # Settings refuse this already; checked again here so no other path can send a key in clear.
+            raise InsecureServiceUrlError(f"{self.base_url}: only https://, or plain http to this computer")
         self._settings = settings
         self._sleep = sleep
         self.session_token: str | None = None
         self._http = requests.Session()  # trust_env: proxies come from the environment
         self._http.headers.update({"X-Terminal-Key": terminal_key, "Accept": "application/json"})
         if self.base_url.startswith("https://"):
+            verify = not settings.developer_insecure_tls
             context = tls_context(
-                settings.client_certificate, settings.client_certificate_key, certificate_passphrase
+                settings.client_certificate, settings.client_certificate_key, certificate_passphrase, verify
             )
             self._http.mount("https://", _TrustStoreAdapter(context))
+            if not verify:
+                self._http.verify = False
+                # Said once, loudly, at start-up and on every screen instead of per request.
+                urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
     def close(self) -> None:
         self._http.close()
@@ -224,6 +254,12 @@ class ServiceClient:
         response = self._send_with_retries(method, path, body, headers)
         if isinstance(response, ServiceFailure):
             return response
+        if 300 <= response.status_code < 400:
+            return self._failed(
+                FailureReason.BAD_RESPONSE,
+                f"{path}: redirected (HTTP {response.status_code}), not followed",
+                response,
+            )
         data: Any = None
         if response.status_code != 204:
             try:
@@ -258,8 +294,14 @@ class ServiceClient:
             failure: ServiceFailure
             wait = backoff * (0.5 + random.random())  # noqa: S311 - jitter, not security
             try:
+                # Never follow a redirect: it would carry X-Terminal-Key to wherever it points.
                 response = self._http.request(
-                    method, self.base_url + path, json=body, headers=headers, timeout=timeout
+                    method,
+                    self.base_url + path,
+                    json=body,
+                    headers=headers,
+                    timeout=timeout,
+                    allow_redirects=False,
                 )
             except requests.exceptions.SSLError as error:
                 return ServiceFailure(FailureReason.TLS, f"{path}: TLS failed ({error})")

@@ -6,6 +6,7 @@ message naming where it came from, the key, and what is allowed.
 """
 
 import dataclasses
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -126,6 +127,12 @@ class Settings:
     log_level: str = _setting(
         "INFO", "Detail of the log files.", allowed=("DEBUG", "INFO", "WARNING", "ERROR")
     )
+    developer_insecure_tls: bool = _setting(
+        False,
+        "DEVELOPERS ONLY: do not verify the service's TLS certificate. Accepted only on the command "
+        "line (--developer-insecure-tls), never from a file or the environment; every screen then "
+        "shows a red banner.",
+    )
 
     @property
     def uses_embedded_service(self) -> bool:
@@ -136,8 +143,25 @@ class Settings:
         return paths.data_dir()
 
 
+# Settings a file or the environment may not turn on: they must be typed for each start.
+COMMAND_LINE_ONLY = frozenset({"developer_insecure_tls"})
+_COMMAND_LINE = "command line"
+
+
 class SettingsError(ValueError):
     """A setting that cannot be used: names where it came from, the key and what is allowed."""
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """localhost, 127.0.0.0/8 or ::1: traffic that never leaves this computer."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def describe() -> list[dict[str, Any]]:
@@ -209,6 +233,12 @@ def _check_together(settings: Settings) -> None:
             raise SettingsError(
                 f"service_url = {settings.service_url!r} is not a URL; use https://host[:port]"
             )
+        if parsed.scheme == "http" and not is_loopback_host(parsed.hostname):
+            raise SettingsError(
+                f"service_url = {settings.service_url!r} is plain http to another computer: the terminal "
+                "key, passwords and customer data would cross the network unencrypted; use https:// "
+                "(plain http is allowed only to this computer: localhost, 127.0.0.1, ::1)"
+            )
     if settings.face_match_threshold >= settings.face_no_match_threshold:
         raise SettingsError(
             "face_match_threshold must be below face_no_match_threshold "
@@ -247,7 +277,7 @@ def load_settings(
         if key.startswith(ENV_PREFIX) and key not in _ENV_NOT_SETTINGS:
             env_values[key[len(ENV_PREFIX) :].lower()] = raw
     layers.append(("environment COUNTERGUARD_*", env_values))
-    layers.append(("command line", command_line or {}))
+    layers.append((_COMMAND_LINE, command_line or {}))
 
     for origin, layer in layers:
         for key, raw in layer.items():
@@ -257,6 +287,12 @@ def load_settings(
                     continue  # other COUNTERGUARD_* variables are not ours to judge
                 raise SettingsError(
                     f"{origin}: unknown setting {key!r}; known settings: {', '.join(sorted(by_name))}"
+                )
+            if key in COMMAND_LINE_ONLY and origin != _COMMAND_LINE:
+                raise SettingsError(
+                    f"{origin}: {key} can only be given on the command line (--{key.replace('_', '-')}), "
+                    "for one run; it is refused in files and the environment so that no installation "
+                    "keeps it on"
                 )
             values[key] = _convert(item, raw, origin)
     settings = Settings(**values)

@@ -306,4 +306,5 @@ ZH_CN = {
     "This ID card does not belong to the customer being served; it was not used.": "该身份证不属于当前办理业务的客户，未予使用。",
     "NO RISK FOUND — check the payee with the customer, then complete": "未发现风险 — 请与客户核对收款人后办理",
     "{count} offline remittance(s) found risky after sending ({decisions}): stop them before arrival and tell a supervisor": "有 {count} 笔离线汇款事后筛查发现风险（{decisions}）：请在到账前拦截并报告主管",
+    "TLS VERIFICATION IS OFF (developer mode) — the screening service's identity is not checked. Not for production: do not serve customers on this terminal.": "TLS 证书校验已关闭（开发模式）— 未核实筛查服务的身份。不得用于生产：请勿在本终端为客户办理业务。",
 }

@@ -34,7 +34,7 @@ from teller_client.validation import PAYEE_ACCOUNT, FieldError, check_account
 from ui.i18n import Translations
 from ui.pages import BRAND
 from ui.tasks import run_in_background
-from ui.widgets import DECISION_COLOURS
+from ui.widgets import DECISION_COLOURS, TlsWarningBanner, add_tls_warning
 
 log = logging.getLogger("counterguard.ui.kiosk")
 
@@ -115,6 +115,9 @@ class KioskWindow(QWidget):
         outer.addWidget(self.demo_label)
         outer.addLayout(header)
         outer.addWidget(self.stack, 1)
+        self.tls_warning: TlsWarningBanner | None = None
+        if self.settings.developer_insecure_tls:
+            self.tls_warning = add_tls_warning(self)
 
         self.language_button.clicked.connect(self.switch_language)
         self.staff_button.clicked.connect(self.open_staff_exit)
@@ -497,6 +500,8 @@ class KioskWindow(QWidget):
 
     def open_staff_exit(self) -> None:
         dialog = StaffExitDialog(self)
+        if self.settings.developer_insecure_tls:
+            add_tls_warning(dialog)
         dialog.sig_credentials.connect(
             lambda teller_id, password: self._check_staff(dialog, teller_id, password)
         )

@@ -53,7 +53,7 @@ from ui.report_dialog import ReportDialog
 from ui.risk_dialog import RiskWarningDialog
 from ui.tasks import BusyIndicator, run_in_background
 from ui.unavailable_dialog import UnavailableDialog
-from ui.widgets import decision_banner_style
+from ui.widgets import TlsWarningBanner, add_tls_warning, decision_banner_style
 
 log = logging.getLogger("counterguard.ui")
 
@@ -124,7 +124,17 @@ class TellerWindow(QMainWindow):
         self.stack = QStackedWidget()
         for page in (self.sign_in_page, self.work_page, self.lock_page):
             self.stack.addWidget(page)
-        self.setCentralWidget(self.stack)
+        self.tls_warning: TlsWarningBanner | None = None
+        if self.settings.developer_insecure_tls:
+            # Above the stack: the sign-in, work and lock pages all show it.
+            central = QWidget()
+            column = QVBoxLayout(central)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.addWidget(self.stack)
+            self.tls_warning = add_tls_warning(central)
+            self.setCentralWidget(central)
+        else:
+            self.setCentralWidget(self.stack)
 
         self.demo_label = QLabel()
         self.demo_label.setObjectName("demoMarker")
@@ -499,6 +509,8 @@ class TellerWindow(QMainWindow):
         self._open_dialog(dialog)
 
     def _open_dialog(self, dialog: QDialog) -> None:
+        if self.settings.developer_insecure_tls:
+            add_tls_warning(dialog)
         self.current_dialog = dialog
         dialog.finished.connect(lambda _code: self._dialog_closed(dialog))
         if self._page == "lock":
@@ -648,6 +660,8 @@ class TellerWindow(QMainWindow):
 
     def open_report(self) -> None:
         dialog = ReportDialog(self.translations.language, self)
+        if self.settings.developer_insecure_tls:
+            add_tls_warning(dialog)
 
         def send(body: dict[str, Any]) -> None:
             dialog.set_busy(True)

@@ -1,8 +1,8 @@
 """Small building blocks shared by the screens: a labelled field with its inline error, decision colours."""
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QCloseEvent, QKeyEvent
-from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QDialog, QFormLayout, QLabel, QVBoxLayout, QWidget
 
 DECISION_COLOURS = {
     # (text, background): readable on screen and when printed in grey.
@@ -92,3 +92,42 @@ class BlockingDialog(QDialog):
         """Called by the window once the choice is recorded."""
         self._finished = True
         self.accept()
+
+
+class TlsWarningBanner(QLabel):
+    """The red line at the top of every screen while the developer flag turns TLS verification off."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("insecureTlsBanner")
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setStyleSheet("background: #b91c1c; color: white; font-weight: bold; padding: 6px 10px;")
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setText(
+            self.tr(
+                "TLS VERIFICATION IS OFF (developer mode) — the screening service's identity is not "
+                "checked. Not for production: do not serve customers on this terminal."
+            )
+        )
+        self.setAccessibleName(self.text())
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+
+def add_tls_warning(widget: QWidget) -> TlsWarningBanner:
+    """Put the TLS warning at the top of a screen or dialog laid out by a box or form layout."""
+    banner = TlsWarningBanner(widget)
+    layout = widget.layout()
+    if isinstance(layout, QBoxLayout):
+        layout.insertWidget(0, banner)
+    elif isinstance(layout, QFormLayout):
+        layout.insertRow(0, banner)
+    else:
+        raise TypeError(f"{widget.objectName() or type(widget).__name__}: no layout to put the banner in")
+    return banner
