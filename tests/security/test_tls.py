@@ -120,13 +120,16 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     return make_pki(tmp_path_factory.mktemp("pki"))
 
 
-def start_tls_service(database_url: str, folder: Path, pair: Pair, *extra: str) -> ServiceProcess:
+def start_tls_service(
+    database_url: str, folder: Path, pair: Pair, *extra: str, log_level: str = "INFO"
+) -> ServiceProcess:
     """`serve` over HTTPS on a free loopback port; ready once it accepts connections (bounded wait)."""
     port = free_port()
     log_path = folder / f"tls-service-{port}.log"
     log_file = log_path.open("w")
     command = [
-        sys.executable, "-m", "screening_service", "serve", "--host", "127.0.0.1", "--port", str(port),
+        sys.executable, "-m", "screening_service", "--log-level", log_level,
+        "serve", "--host", "127.0.0.1", "--port", str(port),
         "--database", database_url, "--tls-certificate", str(pair.certificate), "--tls-key", str(pair.key),
         *extra,
     ]  # fmt: skip
