@@ -80,7 +80,21 @@ def _error(field: FieldLabel, zh_cn: str, en: str) -> FieldError:
 
 InputKind = Literal["compact", "name", "text"]
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+def _drop_invisible(text: str) -> str:
+    """Without format characters (Unicode category Cf): zero-width spaces and joiners, the soft hyphen, the
+    byte order mark, bidirectional marks and overrides, invisible operators, tags. None is visible, yet each
+    would change what is sent (a phrase split by an invisible mark) or how it reads (text turned around).
+    """
+    return "".join(char for char in text if unicodedata.category(char) != "Cf")
+
+
+def _shown(text: str, limit: int = 20) -> str:
+    """Typed text quoted in a message: invisible characters spelled out as U+XXXX, at most `limit` shown."""
+    shown = "".join(char if char.isprintable() else f"U+{ord(char):04X}" for char in text[: limit + 1])
+    return shown[:limit] + "…" if len(shown) > limit else shown
+
+
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 _COMPACT_REMOVE = re.compile(f"[\\s{re.escape(_DASHES)}]+")
 _NAME_DOTS = re.compile("\\s*[\u00b7\u2027\u2022\u2219\u30fb\u22c5\u0387]\\s*")
@@ -93,7 +107,8 @@ _SPACE_RUN = re.compile(r"\s+")
 def normalise_input(text: str, kind: InputKind = "compact") -> str:
     """Undo what tellers' keyboards and input methods add, without judging the value.
 
-    All kinds drop invisible characters (zero-width spaces, soft hyphens) and trim the ends.
+    All kinds drop invisible format characters (zero-width spaces, soft hyphens, bidirectional marks) and
+    trim the ends.
     - "compact" (account, card, ID numbers, currency codes, amounts): NFKC, so full-width digits and letters
       become ASCII; every space and hyphen/dash removed; upper-cased (IBAN letters, the ID's final X).
     - "name": NFKC; runs of spaces collapsed to one; middle-dot look-alikes (・ ‧ • ∙) become ·,
@@ -102,7 +117,7 @@ def normalise_input(text: str, kind: InputKind = "compact") -> str:
     - "text" (free text such as the purpose): runs of white space, including line breaks, collapsed to one
       space; no NFKC, so the teller's full-width Chinese punctuation is kept as typed.
     """
-    cleaned = text.translate(_INVISIBLE)
+    cleaned = _drop_invisible(text)
     if kind == "text":
         return _SPACE_RUN.sub(" ", cleaned).strip()
     cleaned = unicodedata.normalize("NFKC", cleaned)
@@ -372,7 +387,7 @@ def check_amount(text: str, limit: Decimal, field: FieldLabel = AMOUNT) -> Check
     if not limit.is_finite() or limit <= 0:
         raise ValueError(f"the amount limit must be a positive number, not {limit}")
     # Not the "compact" normalisation: that removes hyphens, and a minus sign must not vanish.
-    amount_text = unicodedata.normalize("NFKC", text.translate(_INVISIBLE))
+    amount_text = unicodedata.normalize("NFKC", _drop_invisible(text))
     amount_text = _SPACE_RUN.sub("", amount_text).replace("。", ".")
     if not amount_text:
         return _error(field, "请输入金额", "enter the amount")
@@ -426,8 +441,8 @@ def check_currency(text: str, field: FieldLabel = CURRENCY) -> Checked[str]:
         allowed = "、".join(ALLOWED_CURRENCIES)
         return _error(
             field,
-            f"不支持“{code}”，请选择 {allowed} 之一",
-            f'"{code}" is not accepted: choose one of {", ".join(ALLOWED_CURRENCIES)}',
+            f"不支持“{_shown(code)}”，请选择 {allowed} 之一",
+            f'"{_shown(code)}" is not accepted: choose one of {", ".join(ALLOWED_CURRENCIES)}',
         )
     return Valid(code)
 
@@ -461,9 +476,9 @@ def check_name(text: str, field: FieldLabel) -> Checked[str]:
         if not (category.startswith(("L", "M")) or char in _NAME_PUNCTUATION):
             return _error(
                 field,
-                f"不能包含“{char}”，只能填写文字、间隔号·、空格、撇号、连字符和点",
-                f'may not contain "{char}": use letters, the middle dot ·, spaces, apostrophes, hyphens '
-                "and full stops",
+                f"不能包含“{_shown(char)}”，只能填写文字、间隔号·、空格、撇号、连字符和点",
+                f'may not contain "{_shown(char)}": use letters, the middle dot ·, spaces, apostrophes, '
+                "hyphens and full stops",
             )
     if not unicodedata.category(name[0]).startswith("L"):
         return _error(
@@ -509,6 +524,10 @@ def check_bank_name(text: str, field: FieldLabel = PAYEE_BANK) -> Checked[str]:
         return _error(field, "请填写收款银行名称", "enter the payee's bank")
     if len(bank) > 100:
         return _error(field, "不能超过100个字，请精简", "may have at most 100 characters: shorten it")
+    if any(unicodedata.category(char) == "Cc" for char in bank):
+        return _error(
+            field, "含有不可见的控制字符，请重新输入", "contains invisible control characters: retype it"
+        )
     return Valid(bank)
 
 
