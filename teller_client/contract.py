@@ -4,6 +4,7 @@ Parsing is strict on purpose: a screening answer that is missing a field or has 
 decision must become "screening unavailable", never something the UI could read as allow.
 """
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +12,11 @@ from typing import Any
 DECISIONS = ("allow", "warn", "hold", "block")
 NAME_CHECK_OUTCOMES = ("match", "close_match", "no_match", "unavailable")
 ACTIONS = ("cancel", "proceed", "delay_arrival", "refer_police")
+SEVERITIES = ("low", "medium", "high", "critical")
+SOURCES = ("police_list", "peer_bank", "internal_report", "rule", "history")
+RISK_STATUSES = ("police_listed", "reported", "no_record")
+# The screening ID becomes a path segment of the acknowledgement URL: nothing in it may lead elsewhere.
+_SCREENING_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # The lobby pre-screen's answers, in the order the questionnaire asks them.
 PRESCREEN_CHOICES = ("purpose", "who_asked", "relationship_to_payee", "urgency", "amount_band")
 PRESCREEN_FLAGS = ("on_phone_now", "told_to_keep_secret", "first_time_payee")
@@ -105,8 +111,22 @@ def _localized(data: Mapping[str, Any], key: str, where: str) -> Localized:
 
 def _one_of(value: str, allowed: tuple[str, ...], where: str) -> str:
     if value not in allowed:
-        raise ContractError(f"{where}: {value!r} is not one of {', '.join(allowed)}")
+        raise ContractError(f"{where}: {_shown(value)} is not one of {', '.join(allowed)}")
     return value
+
+
+def _shown(value: Any) -> str:
+    """A value in an error message, cut short: a fuzzed answer may hold megabytes."""
+    if isinstance(value, str):
+        return repr(value[:40])
+    return type(value).__name__
+
+
+def _texts(data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    items = _get(data, key, list, where)
+    if not all(isinstance(item, str) for item in items):
+        raise ContractError(f"{where}.{key}: expected a list of texts")
+    return tuple(items)
 
 
 def parse_screening(data: Any) -> ScreeningResult:
@@ -120,8 +140,8 @@ def parse_screening(data: Any) -> ScreeningResult:
             code=_get(item, "code", str, f"{where}.reasons[{n}]"),
             typology=_get(item, "typology", str, f"{where}.reasons[{n}]"),
             typology_label=_localized(item, "typology_label", f"{where}.reasons[{n}]"),
-            severity=_get(item, "severity", str, f"{where}.reasons[{n}]"),
-            source=_get(item, "source", str, f"{where}.reasons[{n}]"),
+            severity=_one_of(_get(item, "severity", str, f"{where}.reasons[{n}]"), SEVERITIES, "severity"),
+            source=_one_of(_get(item, "source", str, f"{where}.reasons[{n}]"), SOURCES, "source"),
             score=_get(item, "score", int, f"{where}.reasons[{n}]"),
             message=_localized(item, "message", f"{where}.reasons[{n}]"),
         )
@@ -130,9 +150,12 @@ def parse_screening(data: Any) -> ScreeningResult:
     if decision != "allow" and not reasons:
         raise ContractError(f"{where}: a {decision!r} decision without reasons")
     name = _get(data, "payee_name_check", dict, where)
+    name_on_record = name.get("name_on_record")
+    if name_on_record is not None and not isinstance(name_on_record, str):
+        raise ContractError(f"{where}.payee_name_check.name_on_record: expected text or null")
     name_check = NameCheck(
         _one_of(_get(name, "outcome", str, f"{where}.payee_name_check"), NAME_CHECK_OUTCOMES, where),
-        name.get("name_on_record") if isinstance(name.get("name_on_record"), str) else None,
+        name_on_record,
     )
     questions = tuple(
         Question(
@@ -147,14 +170,17 @@ def parse_screening(data: Any) -> ScreeningResult:
     )
     if decision == "block" and "proceed" in allowed_actions:
         raise ContractError(f"{where}: a block that allows proceed")
+    screening_id = _get(data, "screening_id", str, where)
+    if not _SCREENING_ID.fullmatch(screening_id):
+        raise ContractError(f"{where}.screening_id: {_shown(screening_id)} is not a screening ID")
     return ScreeningResult(
-        screening_id=_get(data, "screening_id", str, where),
+        screening_id=screening_id,
         decision=decision,
         score=score,
         reasons=reasons,
         payee_name_check=name_check,
         questions=questions,
-        required_actions=tuple(str(a) for a in _get(data, "required_actions", list, where)),
+        required_actions=_texts(data, "required_actions", where),
         allowed_actions=allowed_actions,
         expires_at=_get(data, "expires_at", str, where),
         prescreen=_optional_prescreen(data.get("prescreen")),
@@ -208,6 +234,21 @@ def parse_prescreen_created(data: Any) -> dict[str, Any]:
     if not code or len(code) > 20:
         raise ContractError("prescreen.code: not a pre-screen code")
     return {"code": code, "expires_at": _get(data, "expires_at", str, "prescreen")}
+
+
+def parse_account_risk(data: Any) -> dict[str, Any]:
+    """GET /v1/accounts/{number}/risk, as the kiosk shows it: a lookup it cannot show in full is refused.
+
+    A kiosk shows "no record" in green: only an answer that says so completely may be shown that way.
+    """
+    where = "account_risk"
+    status = _one_of(_get(data, "status", str, where), RISK_STATUSES, f"{where}.status")
+    advice = _localized(data, "advice", where)
+    return {
+        "account": _get(data, "account", str, where),
+        "status": status,
+        "advice": {"zh-CN": advice.zh_cn, "en": advice.en},
+    }
 
 
 def parse_session(data: Any) -> SessionGrant:

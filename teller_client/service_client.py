@@ -6,6 +6,7 @@ result unless the service gave one, so no path turns a failure into "allow".
 """
 
 import email.utils
+import json
 import logging
 import random
 import ssl
@@ -26,6 +27,7 @@ from teller_client.contract import (
     ContractError,
     ScreeningResult,
     SessionGrant,
+    parse_account_risk,
     parse_prescreen,
     parse_prescreen_created,
     parse_screening,
@@ -122,9 +124,9 @@ def _retry_after_seconds(response: requests.Response) -> float | None:
         pass
     try:
         moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None  # unreadable: our own backoff applies
-    return max(0.0, moment.timestamp() - time.time())
+        return max(0.0, moment.timestamp() - time.time())
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None  # unreadable (a year beyond any clock, too): our own backoff applies
 
 
 class ServiceClient:
@@ -199,7 +201,7 @@ class ServiceClient:
 
     def account_risk(self, account_number: str) -> dict[str, Any] | ServiceFailure:
         return self._json_call(
-            "GET", f"/v1/accounts/{account_number}/risk", with_session=False, parse=_as_dict
+            "GET", f"/v1/accounts/{account_number}/risk", with_session=False, parse=parse_account_risk
         )
 
     def submit_prescreen(self, answers: Mapping[str, Any]) -> dict[str, Any] | ServiceFailure:
@@ -263,8 +265,10 @@ class ServiceClient:
         data: Any = None
         if response.status_code != 204:
             try:
-                data = response.json()
-            except ValueError:
+                # Strictly UTF-8 (or UTF-16/32, told by the bytes), as JSON must be: requests' .json() would
+                # replace bytes it cannot decode and hand on the garbled text as if it were the answer.
+                data = json.loads(response.content)
+            except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python recurses
                 if response.status_code >= 400:  # e.g. a proxy's HTML error page: still a 5xx, 401...
                     return self._problem(path, response, None)
                 return self._failed(FailureReason.BAD_RESPONSE, f"{path}: answer is not JSON", response)
@@ -311,6 +315,10 @@ class ServiceClient:
                 failure = ServiceFailure(FailureReason.REFUSED, f"{path}: cannot connect ({error})")
             except requests.exceptions.RequestException as error:
                 return ServiceFailure(FailureReason.REFUSED, f"{path}: request failed ({error})")
+            except ValueError as error:
+                # requests reads a redirect's Location even when it does not follow it: one that is not
+                # UTF-8 or not a URL raises UnicodeDecodeError or ValueError, not a RequestException.
+                return ServiceFailure(FailureReason.BAD_RESPONSE, f"{path}: unreadable answer ({error})")
             else:
                 if response.status_code not in RETRY_STATUSES:
                     return response
@@ -320,7 +328,9 @@ class ServiceClient:
                 failure = self._failed(reason, f"{path}: HTTP {response.status_code}", response)
                 retry_after = _retry_after_seconds(response)
                 if retry_after is not None:
-                    wait = retry_after
+                    # Never sooner than our own backoff: "Retry-After: 0" on every answer would otherwise
+                    # make a retry storm at a service that said it is overloaded.
+                    wait = max(wait, retry_after)
             if time.monotonic() + wait >= deadline:
                 log.warning("%s %s gave up after %d attempt(s): %s", method, path, attempt, failure.detail)
                 return failure
