@@ -4,9 +4,15 @@ Vendor folder contract (one card = files sharing a stem, e.g. ``card.bmp``, ``ca
 
 1. the chip photo ``<stem>.jpg`` (or ``.jpeg``, ``.bmp``, ``.png``), about 102x126 px;
 2. the text fields, either ``<stem>.json`` (UTF-8 object with ``name``, ``id_number``, ``birth_date`` as
-   YYYY-MM-DD, ``sex``) or ``<stem>.txt`` with ``key=value`` lines in UTF-8 or GBK; keys may be the English
-   ones or 姓名, 公民身份号码 (身份证号, 身份号码), 出生 (出生日期), 性别; dates YYYY-MM-DD or YYYYMMDD;
+   YYYY-MM-DD, ``sex``) or ``<stem>.txt`` with ``key=value`` lines in UTF-8 or GBK (or UTF-16 with a byte
+   order mark, as Windows writes "Unicode" text); keys may be the English ones or 姓名, 公民身份号码
+   (身份证号, 身份号码), 出生 (出生日期), 性别; dates YYYY-MM-DD or YYYYMMDD, the same date as inside an
+   18-character ID number;
 3. last, an empty ``<stem>.done`` marker once the other two files are complete and closed.
+
+Photos are JPEG, PNG or BMP (by their bytes, whatever the file name says), at most 30 MB and
+``MAX_PHOTO_PIXELS``: the size in the file's header is checked before anything is decoded, so a small file
+claiming huge dimensions (a decompression bomb) is refused without allocating its pixels.
 
 The client reads a card only when its ``.done`` exists, decodes the photo in memory and deletes all of the
 card's files before handing it on, so no face image stays on disk. A bad card (no photo, undecodable photo,
@@ -21,6 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +43,8 @@ CardSource = Literal["card_reader", "file"]
 DONE_SUFFIX = ".done"
 # Chip photos are a few KB and teller photos a few MB; anything bigger is not a photo we want in memory.
 MAX_PHOTO_BYTES = 30_000_000
+# A 50-megapixel camera photo at most (150 MB once decoded); a chip photo has 13,000 pixels.
+MAX_PHOTO_PIXELS = 50_000_000
 _MAX_FIELDS_BYTES = 64_000
 
 _FIELD_KEYS = {
@@ -82,19 +91,90 @@ class IdReaderError(RuntimeError):
         return self._zh_cn if language == "zh-CN" else self._en
 
 
+_SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # frame headers (not DHT, JPG, DAC)
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from the first frame header, walking the segments (an EXIF thumbnail is skipped)."""
+    at = 2
+    while at + 4 <= len(data):
+        if data[at] != 0xFF:
+            return None
+        marker = data[at + 1]
+        if marker == 0xFF:  # fill byte
+            at += 1
+            continue
+        if marker in (0x01, *range(0xD0, 0xD8)):  # no length
+            at += 2
+            continue
+        if marker in (0xD9, 0xDA):  # end of image, start of scan: no frame header came first
+            return None
+        (length,) = struct.unpack(">H", data[at + 2 : at + 4])
+        if marker in _SOF_MARKERS and at + 9 <= len(data):
+            height, width = struct.unpack(">HH", data[at + 5 : at + 9])
+            return width, height
+        at += 2 + length
+    return None
+
+
+def _photo_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) read from a JPEG, PNG or BMP header; None for anything else."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR" and len(data) >= 24:
+        width, height = struct.unpack(">II", data[16:24])
+        return width, height
+    if data.startswith(b"\xff\xd8\xff"):
+        return _jpeg_size(data)
+    if data.startswith(b"BM") and len(data) >= 26:
+        (header_size,) = struct.unpack("<I", data[14:18])
+        if header_size == 12:  # the old OS/2 header: 16-bit sizes
+            width, height = struct.unpack("<HH", data[18:22])
+            return width, height
+        width, height = struct.unpack("<ii", data[18:26])
+        return abs(width), abs(height)  # a negative height means rows stored top-down
+    return None
+
+
+def _decode_photo(data: bytes) -> RgbImage | tuple[str, str]:
+    """The photo as RGB uint8, or (zh-CN, en) saying why not; the header is checked before decoding."""
+    size = _photo_size(data)
+    if size is None:
+        return "不是 jpg、png 或 bmp 图片", "it is not a jpg, png or bmp picture"
+    width, height = size
+    if width * height > MAX_PHOTO_PIXELS:
+        return (
+            f"图片尺寸 {width}x{height} 过大",
+            f"its size of {width} x {height} pixels is far larger than a photo",
+        )
+    image = decode_image(data)
+    if image is None:
+        return "图片已损坏或不完整", "the picture is damaged or incomplete"
+    return image
+
+
+def _read_at_most(path: Path, limit: int) -> bytes | None:
+    """The file's bytes, or None when it has more than `limit` (it may grow while it is read)."""
+    with path.open("rb") as file:
+        data = file.read(limit + 1)
+    return None if len(data) > limit else data
+
+
 def read_reference_file(path: Path) -> RgbImage:
     """The photo the teller picked (jpg, png or bmp) as RGB uint8; the file is left where it is."""
     path = Path(path)
     name = path.name
+    too_large = IdReaderError(
+        f"照片文件 {name} 太大（超过 30 MB），请选择证件照片。",
+        f"The photo file {name} is too large (over 30 MB); pick the ID photo.",
+        name,
+    )
     try:
-        size = path.stat().st_size
-        if size > MAX_PHOTO_BYTES:
-            raise IdReaderError(
-                f"照片文件 {name} 太大（超过 30 MB），请选择证件照片。",
-                f"The photo file {name} is too large (over 30 MB); pick the ID photo.",
-                name,
-            )
-        data = path.read_bytes()
+        if not path.is_file():
+            raise FileNotFoundError(path)  # a folder, a device or a pipe is not a photo
+        if path.stat().st_size > MAX_PHOTO_BYTES:
+            raise too_large
+        data = _read_at_most(path, MAX_PHOTO_BYTES)
+        if data is None:
+            raise too_large
     except FileNotFoundError:
         raise IdReaderError(
             f"找不到照片文件 {name}。", f"The photo file {name} does not exist.", name
@@ -105,11 +185,12 @@ def read_reference_file(path: Path) -> RgbImage:
             f"The photo file {name} cannot be opened; check its permissions or pick another file.",
             name,
         ) from None
-    image = decode_image(data)
-    if image is None:
+    image = _decode_photo(data)
+    if isinstance(image, tuple):
+        zh_cn, en = image
         raise IdReaderError(
-            f"文件 {name} 不是可读取的图片，请选择 jpg、png 或 bmp 照片。",
-            f"The file {name} is not a readable picture; pick a jpg, png or bmp photo.",
+            f"文件 {name} 不是可读取的图片（{zh_cn}），请选择 jpg、png 或 bmp 照片。",
+            f"The file {name} is not a readable picture ({en}); pick a jpg, png or bmp photo.",
             name,
         )
     return image
@@ -125,6 +206,11 @@ class _BadCardError(Exception):
 
 
 def _decode_text(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")  # the byte order mark says which UTF-16, and is dropped
+        except UnicodeDecodeError:
+            raise _BadCardError("UTF-16 文字文件已损坏", "the UTF-16 text file is damaged") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -139,15 +225,15 @@ def _decode_text(data: bytes) -> str:
 
 
 def _raw_fields(path: Path) -> dict[str, str]:
-    data = path.read_bytes()
-    if len(data) > _MAX_FIELDS_BYTES:
+    data = _read_at_most(path, _MAX_FIELDS_BYTES)
+    if data is None:
         raise _BadCardError("文字文件太大", "the text file is too large")
     text = _decode_text(data)
     raw: dict[str, object]
     if path.suffix.lower() == ".json":
         try:
             loaded = json.loads(text)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # nested too deep, or a number too long for Python
             raise _BadCardError("json 文件格式不正确", "the json file is not valid JSON") from None
         if not isinstance(loaded, dict):
             raise _BadCardError("json 文件不是一个对象", "the json file is not an object")
@@ -188,6 +274,11 @@ def _parse_fields(path: Path) -> tuple[str, str, date | None, str | None]:
             raise _BadCardError(
                 "出生日期不是 YYYY-MM-DD 格式的有效日期", "birth_date is not a valid YYYY-MM-DD date"
             ) from None
+    resident_id = re.fullmatch(r"[0-9]{17}[0-9X]", id_number)
+    if birth is not None and resident_id and id_number[6:14] != f"{birth:%Y%m%d}":
+        raise _BadCardError(
+            "出生日期与身份证号码中的出生日期不一致", "the birth date is not the one in the ID number"
+        )
     sex: str | None = None
     sex_text = fields.get("sex", "")
     if sex_text:
@@ -271,6 +362,8 @@ class FolderDropReader:
         by_stem: dict[str, list[Path]] = {}
         done: list[tuple[int, str]] = []
         for entry in self.folder.iterdir():
+            if not entry.is_file():
+                continue  # a folder, a device or a pipe under a card's name is never opened
             suffix = entry.suffix.lower()
             if suffix in (*IMAGE_SUFFIXES, ".json", ".txt", DONE_SUFFIX):
                 by_stem.setdefault(entry.stem, []).append(entry)
@@ -334,10 +427,14 @@ class FolderDropReader:
                 raise _BadCardError(
                     "缺少证件文字文件（json 或 txt）", "the card's text file (json or txt) is missing"
                 )
-            data = photos[0].read_bytes() if photos[0].stat().st_size <= MAX_PHOTO_BYTES else b""
-            photo = decode_image(data)
-            if photo is None:
-                raise _BadCardError("证件照片无法解码", "the chip photo cannot be decoded")
+            data = _read_at_most(photos[0], MAX_PHOTO_BYTES)
+            if data is None:
+                raise _BadCardError("证件照片文件太大（超过 30 MB）", "the chip photo file is over 30 MB")
+            photo = _decode_photo(data)
+            if isinstance(photo, tuple):
+                raise _BadCardError(
+                    f"证件照片无法解码（{photo[0]}）", f"the chip photo cannot be decoded ({photo[1]})"
+                )
             shown = texts[0].name
             name, id_number, birth, sex = _parse_fields(texts[0])
             card = IdCardRead(
@@ -356,6 +453,16 @@ class FolderDropReader:
             problem = IdReaderError(
                 f"无法读取读卡器文件 {shown}。已删除该卡的文件，请重新读卡。",
                 f"The card reader file {shown} cannot be read. The card's files were deleted; "
+                "read the card again.",
+                shown,
+            )
+        except Exception:
+            # Whatever went wrong, the card's files are still deleted below and the teller is told.
+            log.exception("Unexpected failure reading a card from the card reader folder")
+            reason = "an unexpected failure"
+            problem = IdReaderError(
+                f"读卡器文件 {shown} 无法使用。已删除该卡的文件，请重新读卡。",
+                f"The card reader file {shown} cannot be used. The card's files were deleted; "
                 "read the card again.",
                 shown,
             )
