@@ -6,9 +6,12 @@ Delivered records are pruned after the retention period; the chain then starts a
 that keeps the last pruned record's hash.
 """
 
+import contextlib
+import errno
 import hashlib
 import json
 import logging
+import os
 import sqlite3
 import threading
 import uuid
@@ -47,6 +50,28 @@ CREATE TABLE IF NOT EXISTS chain_anchor (
 
 class AuditError(RuntimeError):
     """A record that must not or cannot be written."""
+
+
+_PROBLEM_TEXT = {
+    "disk_full": "the disk is full",
+    "read_only": "it is read-only",
+    "disk_error": "a disk error",
+}
+
+
+class AuditUnavailableError(AuditError):
+    """The audit log cannot be written (disk full, read-only, a disk error): nothing may go on unrecorded.
+
+    `problem` is "disk_full", "read_only" or "disk_error"; the teller is told to call IT.
+    """
+
+    def __init__(self, path: Path, problem: str, cause: BaseException) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(
+            f"The audit log {path} cannot be written ({_PROBLEM_TEXT[problem]}: {cause}). "
+            "Nothing can be done at this counter until IT has fixed it."
+        )
 
 
 @dataclass(frozen=True)
@@ -108,17 +133,35 @@ def record_hash(
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
+def _problem(path: Path, error: BaseException) -> str:
+    """Name what stops the writing; SQLite reports a refused write(2) only as an I/O error."""
+    code = int(getattr(error, "sqlite_errorcode", None) or 0) & 0xFF  # the primary code
+    if code == sqlite3.SQLITE_FULL or getattr(error, "errno", None) == errno.ENOSPC:
+        return "disk_full"
+    files = [path.parent, *(file for file in (path, Path(f"{path}-wal")) if file.exists())]
+    if code == sqlite3.SQLITE_READONLY or not all(os.access(file, os.W_OK) for file in files):
+        return "read_only"
+    return "disk_error"
+
+
 class AuditStore:
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        # Autocommit mode: transactions are opened explicitly below.
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # FULL: a record whose append returned survives a power cut, not only a crash.
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Autocommit mode: transactions are opened explicitly below.
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+        except (OSError, sqlite3.Error) as error:
+            raise AuditUnavailableError(path, _problem(path, error), error) from error
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # FULL: a record whose append returned survives a power cut, not only a crash.
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as error:
+            self._db.close()
+            raise AuditUnavailableError(path, _problem(path, error), error) from error
 
     def close(self) -> None:
         with self._lock:
@@ -126,14 +169,27 @@ class AuditStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """All or nothing; a write the disk refuses is an AuditUnavailableError, never half a record."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield self._db
-            except BaseException:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    self._rollback()
+                    raise
+                self._db.execute("COMMIT")
+            except sqlite3.DatabaseError as error:
+                self._rollback()
+                log.critical("audit log %s cannot be written: %s", self.path, error)
+                raise AuditUnavailableError(self.path, _problem(self.path, error), error) from error
+
+    def _rollback(self) -> None:
+        # After an I/O error SQLite may already have rolled back; a failing ROLLBACK must not
+        # hide the error that caused it.
+        if self._db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
                 self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
 
     def append(self, kind: str, payload: Mapping[str, Any], now: datetime | None = None) -> AuditRecord:
         """Write one record; when this returns, the record is on disk."""

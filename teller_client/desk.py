@@ -43,10 +43,11 @@ class Desk:
         with self._lock:
             grant = self.runtime.client.sign_in(teller_id.strip(), password)
             if isinstance(grant, SessionGrant):
-                self.teller = grant.teller
+                # Recorded first: with the audit log unavailable nobody is signed in here.
                 self.runtime.audit.append(
                     "teller_signed_in", {"teller_id": grant.teller.teller_id, "role": grant.teller.role}
                 )
+                self.teller = grant.teller
             return grant
 
     def unlock(self, password: str) -> SessionGrant | ServiceFailure:
@@ -110,6 +111,10 @@ class Desk:
                     return approval
                 token = approval.token
             body = session.acknowledgement(action, answers, note, delay, token)
+            # The order that keeps the record whole: the request is committed to the audit log, then
+            # sent; the outcome is committed, then shown. An AuditUnavailableError at the first step means
+            # nothing was sent; at the last, the teller is told the remittance must not go ahead.
+            session.acknowledging(body)
             sent = self.runtime.client.acknowledge(result.screening_id if result else "", body)
             supervisor = supervisor_id.strip() if token else None
             if isinstance(sent, ServiceFailure):

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from teller_client import credentials, paths
-from teller_client.audit import AuditStore
+from teller_client.audit import AuditStore, AuditUnavailableError
 from teller_client.delivery import DeliveryWorker, LateRisk
 from teller_client.offline_queue import OfflineQueue
 from teller_client.service_client import InsecureServiceUrlError, ServiceClient
@@ -82,7 +82,13 @@ def open_runtime(settings: Settings, start_delivery: bool = True) -> Runtime:
         if embedded is not None:
             embedded.stop()
         raise
-    audit = AuditStore(paths.data_dir() / "audit.db")
+    try:
+        audit = AuditStore(paths.data_dir() / "audit.db")
+    except AuditUnavailableError as error:  # nothing may happen unrecorded: the client does not start
+        client.close()
+        if embedded is not None:
+            embedded.stop()
+        raise StartupError(str(error)) from error
     queue = OfflineQueue(paths.data_dir() / "offline_queue.db")
     late_risks: list[LateRisk] = []
     delivery = DeliveryWorker(

@@ -367,6 +367,24 @@ class CounterSession:
             body["supervisor_approval"] = {"approval_token": approval_token}
         return body
 
+    def acknowledging(self, body: Mapping[str, Any]) -> None:
+        """Recorded before the acknowledgement is sent: the service never holds a decision this log lacks.
+
+        If the audit log cannot take this record, nothing is sent (AuditUnavailableError).
+        """
+        self._require(State.ACKNOWLEDGE)
+        assert self.result is not None
+        self._step(
+            "acknowledgement_requested",
+            {
+                "screening_id": self.result.screening_id,
+                "client_event_id": body["client_event_id"],
+                "action": body["action"],
+                "delay": body.get("delay"),
+                "supervisor_approval": "supervisor_approval" in body,
+            },
+        )
+
     def acknowledged(self, body: Mapping[str, Any], supervisor_id: str | None = None) -> None:
         """The service accepted the acknowledgement: record it and finish (a police referral stays open)."""
         self._require(State.ACKNOWLEDGE)

@@ -307,4 +307,9 @@ ZH_CN = {
     "NO RISK FOUND — check the payee with the customer, then complete": "未发现风险 — 请与客户核对收款人后办理",
     "{count} offline remittance(s) found risky after sending ({decisions}): stop them before arrival and tell a supervisor": "有 {count} 笔离线汇款事后筛查发现风险（{decisions}）：请在到账前拦截并报告主管",
     "TLS VERIFICATION IS OFF (developer mode) — the screening service's identity is not checked. Not for production: do not serve customers on this terminal.": "TLS 证书校验已关闭（开发模式）— 未核实筛查服务的身份。不得用于生产：请勿在本终端为客户办理业务。",
+    "the disk is full": "磁盘已满",
+    "the disk is read-only": "磁盘为只读",
+    "a disk error": "磁盘错误",
+    "The audit log cannot be written ({problem}). Nothing may be done unrecorded: this remittance has stopped and must not be carried out. Call IT and give them the audit log file: {path}": "审计日志无法写入（{problem}）。任何操作都必须留有记录：此笔汇款已停止，不得办理。请联系IT，并告知审计日志文件：{path}",
+    "Audit log unavailable": "审计日志不可用",
 }

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QScrollArea,
     QSplitter,
     QStackedWidget,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from teller_client.audit import AuditUnavailableError
 from teller_client.contract import ScreeningResult, SessionGrant
 from teller_client.desk import AckOutcome, Desk
 from teller_client.face.id_reader import FolderDropReader, IdCardRead
@@ -53,7 +55,7 @@ from ui.report_dialog import ReportDialog
 from ui.risk_dialog import RiskWarningDialog
 from ui.tasks import BusyIndicator, run_in_background
 from ui.unavailable_dialog import UnavailableDialog
-from ui.widgets import TlsWarningBanner, add_tls_warning, decision_banner_style
+from ui.widgets import BlockingDialog, TlsWarningBanner, add_tls_warning, decision_banner_style
 
 log = logging.getLogger("counterguard.ui")
 
@@ -174,6 +176,7 @@ class TellerWindow(QMainWindow):
         self._card: IdCardRead | None = None
         self._card_reader: FolderDropReader | None = None
         self._submitting = False
+        self._audit_error: AuditUnavailableError | None = None
         self.form.sig_submitted.connect(self._submit)
         self.form.sig_prescreen_code_entered.connect(self._check_prescreen)
 
@@ -633,6 +636,9 @@ class TellerWindow(QMainWindow):
 
             def failed(error: BaseException) -> None:
                 dialog.set_busy(False)
+                if isinstance(error, AuditUnavailableError):
+                    self._audit_unavailable(error)
+                    return
                 dialog.show_error(str(error))
 
             run_in_background(
@@ -735,9 +741,12 @@ class TellerWindow(QMainWindow):
             "unavailable": self.tr("Screening UNAVAILABLE — the remittance has not been screened"),
             "finished": self.tr("Last remittance: {outcome}").format(outcome=detail),
         }
+        if state == "audit_unavailable" and self._audit_error is not None:
+            texts[state] = self._audit_text(self._audit_error)
         self._state = (state, detail)
         self.screening_state.setText(texts[state])
-        style_key = state if state in ("allow", "warn", "hold", "block", "unavailable") else "none"
+        style_key = {"audit_unavailable": "block"}.get(state, state)
+        style_key = style_key if style_key in ("allow", "warn", "hold", "block", "unavailable") else "none"
         self.screening_state.setStyleSheet(decision_banner_style(style_key) if style_key != "none" else "")
 
     def _failure_text(self, failure: ServiceFailure) -> str:
@@ -755,10 +764,60 @@ class TellerWindow(QMainWindow):
         )
 
     def _step_failed(self, error: BaseException) -> None:
+        if isinstance(error, AuditUnavailableError):
+            self._audit_unavailable(error)
+            return
         log.error("step failed: %s", error)
         self.screening_state.setText(self.tr("That step could not be completed: {error}").format(error=error))
 
+    def _audit_text(self, error: AuditUnavailableError) -> str:
+        problem = {
+            "disk_full": self.tr("the disk is full"),
+            "read_only": self.tr("the disk is read-only"),
+        }.get(error.problem, self.tr("a disk error"))
+        return self.tr(
+            "The audit log cannot be written ({problem}). Nothing may be done unrecorded: this "
+            "remittance has stopped and must not be carried out. Call IT and give them the audit log "
+            "file: {path}"
+        ).format(problem=problem, path=error.path)
+
+    def _audit_unavailable(self, error: AuditUnavailableError) -> None:
+        """The audit log refused a record: the remittance stops here, and the teller is told to call IT."""
+        log.critical("audit log unavailable, the counter stops: %s", error)
+        self._audit_error = error
+        message = self._audit_text(error)
+        if self._page == "sign_in":
+            self.sign_in_page.set_busy(False)
+            self.sign_in_page.show_error(message)
+            return
+        if self._page == "lock":
+            self.lock_page.show_error(message)
+            return
+        self._submitting = False
+        dialog = self.current_dialog
+        if isinstance(dialog, BlockingDialog):
+            dialog.finish()  # its choice can never be recorded; the message below says what happened
+        session, self.session = self.session, None  # nothing more can be recorded for it: it ends here
+        if session is not None and session.remittance is not None and not session.finished:
+            log.critical("remittance of session %s stopped unrecorded", session.session_id)
+        self.form.set_open(False)
+        self._set_state_text("audit_unavailable")
+        box = QMessageBox(
+            QMessageBox.Icon.Critical,
+            self.tr("Audit log unavailable"),
+            message,
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        box.setObjectName("auditUnavailable")
+        box.finished.connect(lambda _code: box.deleteLater())
+        box.open()
+        self.sig_dialog_opened.emit(box)
+
     def _background_error(self, error: BaseException) -> None:
+        if isinstance(error, AuditUnavailableError):
+            self._audit_unavailable(error)
+            return
         log.error("background call failed: %s", error)
         self.sign_in_page.set_busy(False)
         self.sign_in_page.show_error(self.tr("Something went wrong: {error}").format(error=error))

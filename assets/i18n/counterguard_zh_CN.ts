@@ -259,314 +259,314 @@
 <context>
     <name>KioskWindow</name>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="397" />
+        <location filename="../../ui/kiosk_window.py" line="400" />
         <source>Many checks have been made at this kiosk just now. Please wait a minute and try again.</source>
         <translation>本机刚才查询次数较多，请稍等一分钟后再试。</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="402" />
+        <location filename="../../ui/kiosk_window.py" line="405" />
         <source>Please check the account number and try again.</source>
         <translation>请核对账号后重试。</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="417" />
+        <location filename="../../ui/kiosk_window.py" line="420" />
         <source>STOP: this account is on the police list of fraud-linked accounts</source>
         <translation>请停止转账：该账户在公安机关涉案账户名单上</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="420" />
+        <location filename="../../ui/kiosk_window.py" line="423" />
         <source>CAUTION: this account has been reported as suspected of fraud</source>
         <translation>请谨慎：该账户被报告为疑似涉诈账户</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="421" />
+        <location filename="../../ui/kiosk_window.py" line="424" />
         <source>No risk record was found for this account</source>
         <translation>暂未发现该账户的风险记录</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="440" />
-        <location filename="../../ui/kiosk_window.py" line="447" />
+        <location filename="../../ui/kiosk_window.py" line="443" />
+        <location filename="../../ui/kiosk_window.py" line="450" />
         <source>Please answer: {question}</source>
         <translation>请回答：{question}</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="521" />
+        <location filename="../../ui/kiosk_window.py" line="526" />
         <source>Not accepted: the staff ID or password is wrong.</source>
         <translation>未通过：员工号或密码错误。</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="543" />
+        <location filename="../../ui/kiosk_window.py" line="548" />
         <source>The sign: {text}</source>
         <translation>典型特征：{text}</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="547" />
+        <location filename="../../ui/kiosk_window.py" line="552" />
         <source>Check before you transfer</source>
         <translation>转账前查一查</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="548" />
+        <location filename="../../ui/kiosk_window.py" line="553" />
         <source>DEMO — not connected to a real screening service</source>
         <translation>演示模式 — 未连接真实筛查服务</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="550" />
+        <location filename="../../ui/kiosk_window.py" line="555" />
         <source>Staff</source>
         <translation>员工</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="551" />
+        <location filename="../../ui/kiosk_window.py" line="556" />
         <source>Start again</source>
         <translation>返回首页</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="552" />
+        <location filename="../../ui/kiosk_window.py" line="557" />
         <source>Check a payee account</source>
         <translation>查询收款账户</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="553" />
+        <location filename="../../ui/kiosk_window.py" line="558" />
         <source>Before a transfer: questions with staff</source>
         <translation>转账前：与工作人员一起答题</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="554" />
+        <location filename="../../ui/kiosk_window.py" line="559" />
         <source>Know the scams</source>
         <translation>识骗防骗</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="557" />
+        <location filename="../../ui/kiosk_window.py" line="562" />
         <source>Enter the account number you were asked to pay. We show only whether it has a risk record.</source>
         <translation>请输入对方让您转入的账号。我们只显示该账户是否有风险记录。</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="560" />
-        <location filename="../../ui/kiosk_window.py" line="561" />
+        <location filename="../../ui/kiosk_window.py" line="565" />
+        <location filename="../../ui/kiosk_window.py" line="566" />
         <source>Account number</source>
         <translation>账号</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="562" />
+        <location filename="../../ui/kiosk_window.py" line="567" />
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="563" />
+        <location filename="../../ui/kiosk_window.py" line="568" />
         <source>⌫ Delete</source>
         <translation>⌫ 删除</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="564" />
+        <location filename="../../ui/kiosk_window.py" line="569" />
         <source>Check</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="565" />
+        <location filename="../../ui/kiosk_window.py" line="570" />
         <source>Check another account</source>
         <translation>查询其他账户</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="568" />
+        <location filename="../../ui/kiosk_window.py" line="573" />
         <source>A member of staff goes through these questions with you. Your answers help the teller protect you.</source>
         <translation>工作人员将与您一起回答以下问题。您的回答能帮助柜员保护您的资金安全。</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="572" />
+        <location filename="../../ui/kiosk_window.py" line="577" />
         <source>What is the money for?</source>
         <translation>这笔钱用于什么？</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="573" />
+        <location filename="../../ui/kiosk_window.py" line="578" />
         <source>Who asked you to make this transfer?</source>
         <translation>是谁让您转这笔钱？</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="574" />
+        <location filename="../../ui/kiosk_window.py" line="579" />
         <source>Who is the payee to you?</source>
         <translation>收款人和您是什么关系？</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="575" />
+        <location filename="../../ui/kiosk_window.py" line="580" />
         <source>How urgent is it?</source>
         <translation>有多着急？</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="576" />
+        <location filename="../../ui/kiosk_window.py" line="581" />
         <source>About how much?</source>
         <translation>大约多少钱？</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="577" />
+        <location filename="../../ui/kiosk_window.py" line="582" />
         <source>Is someone on the phone with you now, telling you what to do?</source>
         <translation>现在是否有人正在电话里指导您操作？</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="578" />
+        <location filename="../../ui/kiosk_window.py" line="583" />
         <source>Were you told to keep this secret from the bank or family?</source>
         <translation>是否有人让您对银行或家人保密？</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="579" />
+        <location filename="../../ui/kiosk_window.py" line="584" />
         <source>Is this the first time you pay this account?</source>
         <translation>是否第一次向这个账户转账？</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="584" />
+        <location filename="../../ui/kiosk_window.py" line="589" />
         <source>Supporting family</source>
         <translation>给家人生活费</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="585" />
+        <location filename="../../ui/kiosk_window.py" line="590" />
         <source>Rent or bills</source>
         <translation>房租或缴费</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="586" />
+        <location filename="../../ui/kiosk_window.py" line="591" />
         <source>A purchase</source>
         <translation>购物付款</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="587" />
+        <location filename="../../ui/kiosk_window.py" line="592" />
         <source>An investment</source>
         <translation>投资理财</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="588" />
+        <location filename="../../ui/kiosk_window.py" line="593" />
         <source>A loan, deposit or fee</source>
         <translation>贷款、保证金或手续费</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="589" />
+        <location filename="../../ui/kiosk_window.py" line="594" />
         <source>A tax or a fine</source>
         <translation>税款或罚款</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="590" />
+        <location filename="../../ui/kiosk_window.py" line="595" />
         <source>Moving money to a "safe account"</source>
         <translation>把钱转到“安全账户”</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="591" />
+        <location filename="../../ui/kiosk_window.py" line="596" />
         <source>Something else</source>
         <translation>其他</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="592" />
+        <location filename="../../ui/kiosk_window.py" line="597" />
         <source>Nobody, my own decision</source>
         <translation>没人让我转，我自己决定的</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="593" />
+        <location filename="../../ui/kiosk_window.py" line="598" />
         <source>Family</source>
         <translation>家人</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="594" />
+        <location filename="../../ui/kiosk_window.py" line="599" />
         <source>A friend</source>
         <translation>朋友</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="595" />
+        <location filename="../../ui/kiosk_window.py" line="600" />
         <source>My employer or boss</source>
         <translation>单位或领导</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="596" />
+        <location filename="../../ui/kiosk_window.py" line="601" />
         <source>A caller saying they are police, court or government</source>
         <translation>自称公安、法院或政府的来电人员</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="597" />
+        <location filename="../../ui/kiosk_window.py" line="602" />
         <source>Someone I met online</source>
         <translation>网上认识的人</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="598" />
+        <location filename="../../ui/kiosk_window.py" line="603" />
         <source>Someone saying they are customer service</source>
         <translation>自称客服的人</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="599" />
+        <location filename="../../ui/kiosk_window.py" line="604" />
         <source>A business I deal with</source>
         <translation>有业务往来的商家</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="600" />
+        <location filename="../../ui/kiosk_window.py" line="605" />
         <source>Someone I have never met</source>
         <translation>从未见过面的人</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="601" />
+        <location filename="../../ui/kiosk_window.py" line="606" />
         <source>I don't know</source>
         <translation>不清楚</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="602" />
+        <location filename="../../ui/kiosk_window.py" line="607" />
         <source>Not urgent</source>
         <translation>不着急</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="603" />
+        <location filename="../../ui/kiosk_window.py" line="608" />
         <source>It must be today</source>
         <translation>必须今天转</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="604" />
+        <location filename="../../ui/kiosk_window.py" line="609" />
         <source>Right now, or something bad will happen</source>
         <translation>马上就要转，否则会有不好的后果</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="605" />
+        <location filename="../../ui/kiosk_window.py" line="610" />
         <source>Under 10,000</source>
         <translation>1万元以下</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="606" />
+        <location filename="../../ui/kiosk_window.py" line="611" />
         <source>10,000 to 50,000</source>
         <translation>1万至5万元</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="607" />
+        <location filename="../../ui/kiosk_window.py" line="612" />
         <source>50,000 to 200,000</source>
         <translation>5万至20万元</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="608" />
+        <location filename="../../ui/kiosk_window.py" line="613" />
         <source>Over 200,000</source>
         <translation>20万元以上</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="616" />
+        <location filename="../../ui/kiosk_window.py" line="621" />
         <source>Myself (my own account)</source>
         <translation>我本人（自己的账户）</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="621" />
+        <location filename="../../ui/kiosk_window.py" line="626" />
         <source>Yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="622" />
+        <location filename="../../ui/kiosk_window.py" line="627" />
         <source>No</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="623" />
+        <location filename="../../ui/kiosk_window.py" line="628" />
         <source>Get my code</source>
         <translation>获取预筛查码</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="625" />
+        <location filename="../../ui/kiosk_window.py" line="630" />
         <source>Give this code to the teller at the counter. It is valid for 24 hours.</source>
         <translation>请把这个号码告诉柜台的柜员。24小时内有效。</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="627" />
+        <location filename="../../ui/kiosk_window.py" line="632" />
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="629" />
+        <location filename="../../ui/kiosk_window.py" line="634" />
         <source>The service is temporarily unavailable.
 Please ask a member of staff for help.</source>
         <translation>服务暂时不可用。
@@ -1239,29 +1239,29 @@ Please ask a member of staff for help.</source>
 <context>
     <name>StaffExitDialog</name>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="678" />
+        <location filename="../../ui/kiosk_window.py" line="683" />
         <source>Staff: leave kiosk mode</source>
         <translation>员工：退出自助模式</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="679" />
-        <location filename="../../ui/kiosk_window.py" line="683" />
+        <location filename="../../ui/kiosk_window.py" line="684" />
+        <location filename="../../ui/kiosk_window.py" line="688" />
         <source>Staff ID</source>
         <translation>员工号</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="680" />
-        <location filename="../../ui/kiosk_window.py" line="684" />
+        <location filename="../../ui/kiosk_window.py" line="685" />
+        <location filename="../../ui/kiosk_window.py" line="689" />
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="681" />
+        <location filename="../../ui/kiosk_window.py" line="686" />
         <source>Leave kiosk mode</source>
         <translation>退出自助模式</translation>
     </message>
     <message>
-        <location filename="../../ui/kiosk_window.py" line="682" />
+        <location filename="../../ui/kiosk_window.py" line="687" />
         <source>Back</source>
         <translation>返回</translation>
     </message>
@@ -1269,250 +1269,283 @@ Please ask a member of staff for help.</source>
 <context>
     <name>TellerWindow</name>
     <message>
-        <location filename="../../ui/teller_window.py" line="249" />
+        <location filename="../../ui/teller_window.py" line="262" />
         <source>Finish the current remittance before signing out.</source>
         <translation>请先办结当前汇款再退出登录。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="314" />
+        <location filename="../../ui/teller_window.py" line="327" />
         <source>Finish the current remittance first.</source>
         <translation>请先办结当前汇款。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="405" />
+        <location filename="../../ui/teller_window.py" line="418" />
         <source>No more face attempts: verify the identity by the alternative procedure.</source>
         <translation>人脸核验次数已用完：请按替代流程核验身份。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="438" />
+        <location filename="../../ui/teller_window.py" line="451" />
         <source>No pre-screen has this code, or it has expired. Check the code with the customer.</source>
         <translation>没有该预筛查码，或已过期。请与客户核对预筛查码。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="542" />
+        <location filename="../../ui/teller_window.py" line="557" />
         <source>Supervisor approval not given: the supervisor ID or password is wrong, or that person is not a supervisor of this branch.</source>
         <translation>主管审批未通过：主管工号或密码错误，或该人员不是本网点主管。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="573" />
+        <location filename="../../ui/teller_window.py" line="588" />
         <source>Completed</source>
         <translation>已办理</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="574" />
+        <location filename="../../ui/teller_window.py" line="589" />
         <source>Completed with delayed arrival</source>
         <translation>已办理（延迟到账）</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="575" />
+        <location filename="../../ui/teller_window.py" line="590" />
         <source>Cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="576" />
+        <location filename="../../ui/teller_window.py" line="591" />
         <source>Offline procedure — queued for screening</source>
         <translation>离线流程 — 待恢复后筛查</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="578" />
+        <location filename="../../ui/teller_window.py" line="593" />
         <source>not screened</source>
         <translation>未筛查</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="661" />
+        <location filename="../../ui/teller_window.py" line="681" />
         <source>Account {account} reported (reference {report}).</source>
         <translation>账户 {account} 已上报（编号 {report}）。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="683" />
+        <location filename="../../ui/teller_window.py" line="703" />
         <source>Service: checking…</source>
         <translation>服务：检查中…</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="685" />
+        <location filename="../../ui/teller_window.py" line="705" />
         <source>Service: connected</source>
         <translation>服务：已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="687" />
+        <location filename="../../ui/teller_window.py" line="707" />
         <source>Service: NOT reachable</source>
         <translation>服务：无法连接</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="689" />
+        <location filename="../../ui/teller_window.py" line="709" />
         <source>Audit records waiting: {count}</source>
         <translation>待上送审计记录：{count}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="694" />
+        <location filename="../../ui/teller_window.py" line="714" />
         <source>{count} offline remittance(s) found risky after sending ({decisions}): stop them before arrival and tell a supervisor</source>
         <translation>有 {count} 笔离线汇款事后筛查发现风险（{decisions}）：请在到账前拦截并报告主管</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="713" />
+        <location filename="../../ui/teller_window.py" line="733" />
         <source>Confirm the customer's identity, then key the remittance.</source>
         <translation>请先确认客户身份，再录入汇款信息。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="714" />
+        <location filename="../../ui/teller_window.py" line="734" />
         <source>Key the remittance and press Enter to screen it.</source>
         <translation>请录入汇款信息，按回车提交筛查。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="715" />
+        <location filename="../../ui/teller_window.py" line="735" />
         <source>Sending for screening…</source>
         <translation>正在提交筛查…</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="716" />
+        <location filename="../../ui/teller_window.py" line="736" />
         <source>Screening… please wait</source>
         <translation>正在筛查…请稍候</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="717" />
+        <location filename="../../ui/teller_window.py" line="737" />
         <source>Screening: no risk found — completing the remittance</source>
         <translation>筛查结果：未发现风险 — 正在办理</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="718" />
+        <location filename="../../ui/teller_window.py" line="738" />
         <source>Screening: WARNING — see the risk warning</source>
         <translation>筛查结果：风险提示 — 请查看提示窗口</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="719" />
+        <location filename="../../ui/teller_window.py" line="739" />
         <source>Screening: HOLD — supervisor approval needed</source>
         <translation>筛查结果：暂停 — 需主管审批</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="720" />
+        <location filename="../../ui/teller_window.py" line="740" />
         <source>Screening: BLOCKED — this remittance must not be made</source>
         <translation>筛查结果：拦截 — 本笔汇款不得办理</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="721" />
+        <location filename="../../ui/teller_window.py" line="741" />
         <source>Screening UNAVAILABLE — the remittance has not been screened</source>
         <translation>筛查不可用 — 本笔汇款尚未经过筛查</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="722" />
+        <location filename="../../ui/teller_window.py" line="742" />
         <source>Last remittance: {outcome}</source>
         <translation>上一笔汇款：{outcome}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="731" />
+        <location filename="../../ui/teller_window.py" line="754" />
         <source>This teller ID is locked after too many wrong passwords. Ask a supervisor or IT.</source>
         <translation>密码错误次数过多，该柜员号已锁定。请联系主管或科技人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="734" />
+        <location filename="../../ui/teller_window.py" line="757" />
         <source>Not allowed: {detail}</source>
         <translation>无权操作：{detail}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="735" />
+        <location filename="../../ui/teller_window.py" line="758" />
         <source>Teller ID or password is wrong.</source>
         <translation>柜员号或密码错误。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="738" />
+        <location filename="../../ui/teller_window.py" line="761" />
         <source>The service refused this: {detail}</source>
         <translation>服务拒绝了该操作：{detail}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="739" />
+        <location filename="../../ui/teller_window.py" line="762" />
         <source>The screening service cannot be used right now ({reason}). Try again.</source>
         <translation>筛查服务暂时无法使用（{reason}），请重试。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="446" />
-        <location filename="../../ui/teller_window.py" line="745" />
+        <location filename="../../ui/teller_window.py" line="459" />
+        <location filename="../../ui/teller_window.py" line="771" />
         <source>That step could not be completed: {error}</source>
         <translation>该步骤未能完成：{error}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="750" />
+        <location filename="../../ui/teller_window.py" line="775" />
+        <source>the disk is full</source>
+        <translation>磁盘已满</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="776" />
+        <source>the disk is read-only</source>
+        <translation>磁盘为只读</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="777" />
+        <source>a disk error</source>
+        <translation>磁盘错误</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="779" />
+        <source>The audit log cannot be written ({problem}). Nothing may be done unrecorded: this remittance has stopped and must not be carried out. Call IT and give them the audit log file: {path}</source>
+        <translation>审计日志无法写入（{problem}）。任何操作都必须留有记录：此笔汇款已停止，不得办理。请联系IT，并告知审计日志文件：{path}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="807" />
+        <source>Audit log unavailable</source>
+        <translation>审计日志不可用</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="823" />
         <source>Something went wrong: {error}</source>
         <translation>发生错误：{error}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="753" />
+        <location filename="../../ui/teller_window.py" line="826" />
         <source> — DEMO</source>
         <translation> — 演示</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="754" />
+        <location filename="../../ui/teller_window.py" line="827" />
         <source>DEMO — not connected to a real screening service</source>
         <translation>演示模式 — 未连接真实筛查服务</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="755" />
+        <location filename="../../ui/teller_window.py" line="828" />
         <source>&amp;Counter</source>
         <translation>柜面(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="756" />
+        <location filename="../../ui/teller_window.py" line="829" />
         <source>&amp;New customer</source>
         <translation>新客户(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="757" />
+        <location filename="../../ui/teller_window.py" line="830" />
         <source>&amp;Report suspicious account…</source>
         <translation>上报可疑账户(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="758" />
+        <location filename="../../ui/teller_window.py" line="831" />
         <source>&amp;Lock screen</source>
         <translation>锁定屏幕(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="760" />
+        <location filename="../../ui/teller_window.py" line="833" />
         <source>Switch to English</source>
         <translation>Switch to English</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="762" />
+        <location filename="../../ui/teller_window.py" line="835" />
         <source>Switch to Chinese</source>
         <translation>切换为中文</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="764" />
+        <location filename="../../ui/teller_window.py" line="837" />
         <source>Sign &amp;out</source>
         <translation>退出登录(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="765" />
+        <location filename="../../ui/teller_window.py" line="838" />
         <source>This session's remittances</source>
         <translation>本次登录办理的汇款</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="767" />
+        <location filename="../../ui/teller_window.py" line="840" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="767" />
+        <location filename="../../ui/teller_window.py" line="840" />
         <source>Payee</source>
         <translation>收款账号</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="767" />
+        <location filename="../../ui/teller_window.py" line="840" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="767" />
+        <location filename="../../ui/teller_window.py" line="840" />
         <source>Decision</source>
         <translation>筛查结论</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="767" />
+        <location filename="../../ui/teller_window.py" line="840" />
         <source>Outcome</source>
         <translation>办理结果</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="780" />
+        <location filename="../../ui/teller_window.py" line="853" />
         <source>Finish the current remittance before closing.</source>
         <translation>请先办结当前汇款再关闭程序。</translation>
+    </message>
+</context>
+<context>
+    <name>TlsWarningBanner</name>
+    <message>
+        <location filename="../../ui/widgets.py" line="111" />
+        <source>TLS VERIFICATION IS OFF (developer mode) — the screening service's identity is not checked. Not for production: do not serve customers on this terminal.</source>
+        <translation>TLS 证书校验已关闭（开发模式）— 未核实筛查服务的身份。不得用于生产：请勿在本终端为客户办理业务。</translation>
     </message>
 </context>
 <context>

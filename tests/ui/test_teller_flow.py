@@ -110,7 +110,7 @@ def test_clean_remittance_is_completed(window: TellerWindow, qtbot: QtBot, runti
     assert window.transactions.rowCount() == 1
     assert window.transactions.item(0, 3).text() == "allow"
     assert window.transactions.item(0, 1).text() == "6212 **** **** 4562"
-    assert audit_kinds(runtime)[-2:] == ["screening_result", "acknowledgement"]
+    assert audit_kinds(runtime)[-3:] == ["screening_result", "acknowledgement_requested", "acknowledgement"]
 
 
 def test_police_listed_payee_is_blocked_and_the_dialog_cannot_be_dismissed(
