@@ -7,8 +7,10 @@ message naming where it came from, the key, and what is allowed.
 
 import dataclasses
 import ipaddress
+import math
 import os
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
@@ -183,6 +185,15 @@ def _type_name(item: dataclasses.Field[Any]) -> str:
     ]
 
 
+def _shown(raw: Any) -> str:
+    """A value for a message, cut short: a file or a variable may hold anything, of any size."""
+    try:
+        text = repr(raw)
+    except (ValueError, RecursionError):  # an int too long to print, nesting deeper than repr recurses
+        return f"a {type(raw).__name__}"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _convert(item: dataclasses.Field[Any], raw: Any, origin: str) -> Any:
     kind = _type_name(item)
     where = f"{origin}: {item.name}"
@@ -206,6 +217,8 @@ def _convert(item: dataclasses.Field[Any], raw: Any, origin: str) -> Any:
             if isinstance(raw, bool):
                 raise ValueError
             value = float(str(raw).strip())
+            if not math.isfinite(value):  # NaN would pass every minimum and maximum check
+                raise ValueError
         elif kind == "amount":
             value = Decimal(str(raw).strip())
             if not value.is_finite():
@@ -215,9 +228,15 @@ def _convert(item: dataclasses.Field[Any], raw: Any, origin: str) -> Any:
                 raise ValueError
             value = raw.strip()
     except (ValueError, InvalidOperation):
-        raise SettingsError(f"{where} = {raw!r} is not a {kind}") from None
+        raise SettingsError(f"{where} = {_shown(raw)} is not a {kind}") from None
+    if kind == "text" and any(unicodedata.category(char) == "Cc" for char in value):
+        # A line break or another control character: no URL, ID or path has one, and a file written
+        # with it (configure-site) would no longer be TOML.
+        raise SettingsError(
+            f"{where} = {_shown(value)} contains a control character (a line break, a tab...)"
+        )
     if allowed and value not in allowed:
-        raise SettingsError(f"{where} = {value!r} is not allowed; use one of: {', '.join(allowed)}")
+        raise SettingsError(f"{where} = {_shown(value)} is not allowed; use one of: {', '.join(allowed)}")
     minimum, maximum = item.metadata["minimum"], item.metadata["maximum"]
     if minimum is not None and value < minimum:
         raise SettingsError(f"{where} = {value} is below the minimum {minimum}")
@@ -226,26 +245,41 @@ def _convert(item: dataclasses.Field[Any], raw: Any, origin: str) -> Any:
     return value
 
 
-def _check_together(settings: Settings) -> None:
+def _check_together(settings: Settings, origins: Mapping[str, str]) -> None:
+    """Settings that must agree; each message starts with where the values came from."""
+
+    def origin(*keys: str) -> str:
+        return " and ".join(dict.fromkeys(origins.get(key, "default") for key in keys))
+
     if settings.service_url:
-        parsed = urlparse(settings.service_url)
-        if parsed.scheme not in ("https", "http") or not parsed.netloc:
+        try:
+            parsed = urlparse(settings.service_url)
+            parsed.port  # noqa: B018 - raises ValueError for a port that is not a number from 0 to 65535
+        except ValueError:  # e.g. "https://[::1" or a host that NFKC turns into a "#"
+            parsed = None
+        if parsed is None or parsed.scheme not in ("https", "http") or not parsed.hostname:
             raise SettingsError(
-                f"service_url = {settings.service_url!r} is not a URL; use https://host[:port]"
+                f"{origin('service_url')}: service_url = {_shown(settings.service_url)} is not a URL; "
+                "use https://host[:port]"
             )
         if parsed.scheme == "http" and not is_loopback_host(parsed.hostname):
             raise SettingsError(
-                f"service_url = {settings.service_url!r} is plain http to another computer: the terminal "
+                f"{origin('service_url')}: service_url = {_shown(settings.service_url)} is plain http to "
+                "another computer: the terminal "
                 "key, passwords and customer data would cross the network unencrypted; use https:// "
                 "(plain http is allowed only to this computer: localhost, 127.0.0.1, ::1)"
             )
     if settings.face_match_threshold >= settings.face_no_match_threshold:
         raise SettingsError(
-            "face_match_threshold must be below face_no_match_threshold "
-            f"({settings.face_match_threshold} >= {settings.face_no_match_threshold})"
+            f"{origin('face_match_threshold', 'face_no_match_threshold')}: face_match_threshold must be "
+            f"below face_no_match_threshold ({settings.face_match_threshold} >= "
+            f"{settings.face_no_match_threshold})"
         )
     if bool(settings.client_certificate) != bool(settings.client_certificate_key):
-        raise SettingsError("client_certificate and client_certificate_key must be set together")
+        raise SettingsError(
+            f"{origin('client_certificate', 'client_certificate_key')}: client_certificate and "
+            "client_certificate_key must be set together"
+        )
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -257,6 +291,9 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise SettingsError(f"{path}: not valid TOML ({error})") from None
     except (OSError, UnicodeDecodeError) as error:
         raise SettingsError(f"{path}: cannot be read ({error})") from None
+    except (ValueError, RecursionError) as error:
+        # tomllib lets these through: a number too long for Python, nesting deeper than it recurses.
+        raise SettingsError(f"{path}: not valid TOML ({type(error).__name__}: {str(error)[:100]})") from None
 
 
 def load_settings(
@@ -268,6 +305,7 @@ def load_settings(
     environ = os.environ if environ is None else environ
     by_name = {item.name: item for item in fields(Settings)}
     values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
 
     layers: list[tuple[str, Mapping[str, Any]]] = []
     for path in (site_file or paths.site_config_file(), user_file or paths.user_config_file()):
@@ -286,7 +324,7 @@ def load_settings(
                 if origin.startswith("environment"):
                     continue  # other COUNTERGUARD_* variables are not ours to judge
                 raise SettingsError(
-                    f"{origin}: unknown setting {key!r}; known settings: {', '.join(sorted(by_name))}"
+                    f"{origin}: unknown setting {_shown(key)}; known settings: {', '.join(sorted(by_name))}"
                 )
             if key in COMMAND_LINE_ONLY and origin != _COMMAND_LINE:
                 raise SettingsError(
@@ -295,8 +333,9 @@ def load_settings(
                     "keeps it on"
                 )
             values[key] = _convert(item, raw, origin)
+            origins[key] = origin
     settings = Settings(**values)
-    _check_together(settings)
+    _check_together(settings, origins)
     return settings
 
 
@@ -306,6 +345,6 @@ def parse_assignments(assignments: list[str]) -> dict[str, str]:
     for assignment in assignments:
         key, separator, value = assignment.partition("=")
         if not separator or not key.strip():
-            raise SettingsError(f"command line: --set {assignment!r} must look like key=value")
+            raise SettingsError(f"command line: --set {_shown(assignment)} must look like key=value")
         result[key.strip()] = value
     return result

@@ -7,6 +7,7 @@ user's CounterGuard data (audit store, queue, logs): only when IT uninstalls wit
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -20,8 +21,8 @@ from teller_client.settings import SettingsError, load_settings
 def _toml_value(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
+    # A TOML basic string: JSON's escapes are TOML's, and TOML also wants DEL escaped.
+    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def configure_site(service_url: str = "", branch_id: str = "", kiosk: str = "") -> Path:
@@ -32,11 +33,12 @@ def configure_site(service_url: str = "", branch_id: str = "", kiosk: str = "") 
     if branch_id.strip():
         values["branch_id"] = branch_id.strip()
     if kiosk.strip():
-        values["kiosk"] = kiosk.strip().lower() in ("1", "true", "yes")
-    # Checked like any setting first (SettingsError names the key and what is allowed).
-    load_settings(
-        {key: str(value).lower() if isinstance(value, bool) else str(value) for key, value in values.items()}
-    )
+        values["kiosk"] = kiosk.strip()
+    # Checked like any setting first (SettingsError names the key and what is allowed): "KIOSK=ture" is
+    # refused, not taken for false.
+    checked = load_settings({key: str(value) for key, value in values.items()})
+    if "kiosk" in values:
+        values["kiosk"] = checked.kiosk
     path = paths.site_config_file()
     current: dict[str, object] = {}
     if path.exists():
