@@ -107,10 +107,28 @@ class FrameAnalysis:
     sharpness: float
     brightness: float
     encoding: FloatArray | None = field(default=None, repr=False, compare=False)
+    # False when only the region around a tracked face was searched (FaceTracker), so that a second
+    # face elsewhere in the picture could not have been seen in this frame.
+    full_frame: bool = True
 
     @property
     def good(self) -> bool:
         return not self.issues
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The faces one detector run found, as (top, right, bottom, left) full-resolution pixels, not clipped.
+
+    `scale` (detector pixels per frame pixel, before dlib's own upsampling) and `upsample` say at
+    which resolution they were found, so that a tracker can search again at the same one;
+    `full_frame` is False when only a region of the frame was searched.
+    """
+
+    rects: tuple[tuple[int, int, int, int], ...]
+    scale: float
+    upsample: int
+    full_frame: bool = True
 
 
 @dataclass(frozen=True)
@@ -231,8 +249,18 @@ class FaceAnalyzer:
         self.reference_jitters = reference_jitters
         self._models = _models()
 
-    def _detect(self, image: ImageArray, width: int, upsample: int) -> list[tuple[int, int, int, int]]:
-        """Face rectangles as (top, right, bottom, left) in `image` coordinates, not clipped."""
+    def detect(self, frame_rgb: npt.NDArray[Any], *, upsampled: bool = False) -> Detection:
+        """Search the whole frame as analyze() does: at `detect_width`, then upsampled if nothing is found.
+
+        `upsampled` goes straight to the upsampled pass, for a face known to need it (tracking). That
+        pass also finds the larger faces the fast one would (on every shared photo and clip frame), and
+        it finds the small ones even when a large one is there, where the fast pass would stop.
+        """
+        return self._detect(
+            as_rgb(frame_rgb), self.detect_width, upsample=int(upsampled and self.second_pass)
+        )
+
+    def _detect(self, image: ImageArray, width: int, upsample: int) -> Detection:
         height, full_width = image.shape[:2]
         scale = min(1.0, width / full_width)
         small = (
@@ -244,24 +272,54 @@ class FaceAnalyzer:
         )
         rects = self._models.detector(small, upsample)
         if len(rects) == 0 and upsample == 0 and self.second_pass:
-            rects = self._models.detector(small, 1)
-        return [
-            (
-                round(rect.top() / scale),
-                round((rect.right() + 1) / scale),
-                round((rect.bottom() + 1) / scale),
-                round(rect.left() / scale),
-            )
-            for rect in rects
-        ]
+            upsample = 1
+            rects = self._models.detector(small, upsample)
+        return Detection(_to_frame(rects, scale, 0, 0), scale, upsample)
+
+    def detect_region(self, frame_rgb: npt.NDArray[Any], region: FaceBox, like: Detection) -> Detection:
+        """Search only `region` of the frame, at the resolution at which `like` found its faces.
+
+        The crop is scaled and upsampled as the whole frame was, so that the detector sees nearly
+        the same pixels around the face and finds it (or loses it) as a whole-frame search would.
+        """
+        frame = as_rgb(frame_rgb)
+        crop = frame[region.top : region.bottom, region.left : region.right]
+        if crop.shape[0] == 0 or crop.shape[1] == 0:
+            return Detection((), like.scale, like.upsample, full_frame=False)
+        if like.scale < 1.0:
+            size = (max(1, round(crop.shape[1] * like.scale)), max(1, round(crop.shape[0] * like.scale)))
+            small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+        else:
+            small = np.ascontiguousarray(crop)
+        rects = self._models.detector(small, like.upsample)
+        found = _to_frame(rects, like.scale, region.top, region.left)
+        return Detection(found, like.scale, like.upsample, full_frame=False)
+
+    def analyze_detection(
+        self,
+        frame_rgb: npt.NDArray[Any],
+        detection: Detection,
+        *,
+        encode: bool,
+        frontal_required: bool = True,
+    ) -> FrameAnalysis:
+        """Landmarks, quality gates and (if asked and good) the encoding, for faces already detected."""
+        return self._analyze_rects(
+            as_rgb(frame_rgb),
+            list(detection.rects),
+            encode=encode,
+            frontal_required=frontal_required,
+            jitters=0,
+            full_frame=detection.full_frame,
+        )
 
     def analyze(
         self, frame_rgb: npt.NDArray[Any], *, encode: bool, frontal_required: bool = True
     ) -> FrameAnalysis:
         """Analyse one camera frame; the encoding is computed only if asked and the frame is good."""
         frame = as_rgb(frame_rgb)
-        rects = self._detect(frame, self.detect_width, upsample=0)
-        return self._analyze_rects(frame, rects, encode=encode, frontal_required=frontal_required, jitters=0)
+        detection = self._detect(frame, self.detect_width, upsample=0)
+        return self.analyze_detection(frame, detection, encode=encode, frontal_required=frontal_required)
 
     def _analyze_rects(
         self,
@@ -273,6 +331,7 @@ class FaceAnalyzer:
         jitters: int,
         gate_quality: bool = True,
         cut_margin: float = _CUT_MARGIN,
+        full_frame: bool = True,
     ) -> FrameAnalysis:
         height, width = frame.shape[:2]
         boxes = tuple(
@@ -280,10 +339,12 @@ class FaceAnalyzer:
             for t, r, b, lft in rects
         )
         if not rects:
-            return FrameAnalysis(boxes, None, (QualityIssue.NO_FACE,), None, 0.0, 0.0)
+            return FrameAnalysis(boxes, None, (QualityIssue.NO_FACE,), None, 0.0, 0.0, full_frame=full_frame)
         if len(rects) > 1:
             # Two people: refuse rather than guess which one is the customer.
-            return FrameAnalysis(boxes, None, (QualityIssue.MULTIPLE_FACES,), None, 0.0, 0.0)
+            return FrameAnalysis(
+                boxes, None, (QualityIssue.MULTIPLE_FACES,), None, 0.0, 0.0, full_frame=full_frame
+            )
         top, right, bottom, left = rects[0]
         rect = dlib.rectangle(left, top, right - 1, bottom - 1)
         shape = self._models.predictor(frame, rect)
@@ -315,7 +376,9 @@ class FaceAnalyzer:
         if encode and not issues:
             descriptor = self._models.encoder.compute_face_descriptor(frame, shape, jitters)
             encoding = np.array(descriptor, dtype=np.float64)
-        return FrameAnalysis(boxes, landmarks, tuple(issues), yaw, sharpness, brightness, encoding)
+        return FrameAnalysis(
+            boxes, landmarks, tuple(issues), yaw, sharpness, brightness, encoding, full_frame=full_frame
+        )
 
     def reference_encoding(
         self, image_rgb: npt.NDArray[Any]
@@ -350,7 +413,7 @@ class FaceAnalyzer:
             image = np.ascontiguousarray(cv2.resize(image, size, interpolation=cv2.INTER_CUBIC))
         # Searched at twice the live width with dlib's upsampling (faces down to ~20 px at that
         # width): once per customer, so time is cheap here, and a second face must not be missed.
-        rects = self._detect(image, 2 * _REFERENCE_WORK_WIDTH, upsample=1)
+        rects = list(self._detect(image, 2 * _REFERENCE_WORK_WIDTH, upsample=1).rects)
         # Photos are often cropped tight around the head (aligned crops): only a face box or a
         # landmark outside the picture counts as cut off.
         result = self._analyze_rects(
@@ -377,6 +440,19 @@ class FaceAnalyzer:
             None if result.landmarks is None else tuple((x / factor, y / factor) for x, y in result.landmarks)
         )
         return dataclasses.replace(result, boxes=boxes, landmarks=landmarks)
+
+
+def _to_frame(rects: Any, scale: float, top: int, left: int) -> tuple[tuple[int, int, int, int], ...]:
+    """dlib rectangles found at `scale` in a crop whose corner is (top, left), in frame coordinates."""
+    return tuple(
+        (
+            round(rect.top() / scale) + top,
+            round((rect.right() + 1) / scale) + left,
+            round((rect.bottom() + 1) / scale) + top,
+            round(rect.left() / scale) + left,
+        )
+        for rect in rects
+    )
 
 
 def _quality(frame: ImageArray, box: FaceBox) -> tuple[float, float]:

@@ -64,6 +64,11 @@ class Matcher:
         self.frames_needed = frames_needed
         self._distances: list[float] = []
 
+    @property
+    def decides_next(self) -> bool:
+        """True when the next frame added makes (or remakes) the decision."""
+        return len(self._distances) >= self.frames_needed - 1
+
     def add(self, encoding: npt.NDArray[Any]) -> MatchDecision | None:
         """Add one good frame's encoding; the decision once `frames_needed` frames are in, else None."""
         if self._reference is None:

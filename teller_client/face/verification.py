@@ -21,6 +21,7 @@ from teller_client.face.analysis import FaceAnalyzer, FaceBox, QualityIssue, gui
 from teller_client.face.camera import CameraError, CameraWorker, Frame
 from teller_client.face.liveness import LivenessJudge, LivenessState, new_challenge
 from teller_client.face.matching import MatchDecision, Matcher, MatchOutcome
+from teller_client.face.tracking import FaceTracker
 from teller_client.workflow import FaceSummary
 
 log = logging.getLogger("counterguard.face.verification")
@@ -65,6 +66,7 @@ class FaceVerification:
         challenge_seconds: float = 10.0,
     ) -> None:
         self._analyzer = analyzer
+        self._tracker = FaceTracker(analyzer)
         self._challenge_seconds = challenge_seconds
         self._thresholds = (match_threshold, no_match_threshold)
         self._rng = rng or random.SystemRandom()
@@ -93,6 +95,7 @@ class FaceVerification:
         if self._reference is None:
             raise RuntimeError("set the reference photo first")
         self._matcher = Matcher(self._reference, *self._thresholds)
+        self._tracker.reset()
         self._judge = LivenessJudge(new_challenge(self._rng, time_limit_seconds=self._challenge_seconds), now)
         self.decision = None
         self.progress = Progress(Stage.CAPTURE, instruction=self._instruction())
@@ -107,7 +110,13 @@ class FaceVerification:
         matcher, judge = self._matcher, self._judge
         if matcher is None or judge is None or self.progress.stage is not Stage.CAPTURE:
             return self.progress
-        analysis = self._analyzer.analyze(frame.image, encode=True, frontal_required=False)
+        # Frames between whole-frame searches are searched only near the tracked face; the frame that
+        # can decide the match is searched whole, so that a second person anywhere in the picture
+        # refuses it, however recently the last whole-frame search was.
+        deciding = self.decision is None and matcher.decides_next
+        analysis = self._tracker.analyze(
+            frame.image, now, encode=True, frontal_required=False, full_frame=deciding
+        )
         for issue in analysis.issues:
             self._issues_seen[issue.value] += 1
         best_face = self.progress.best_face
@@ -173,6 +182,7 @@ class FaceVerification:
             self._matcher.clear()
         self._matcher = None
         self._judge = None
+        self._tracker.reset()
         self._reference = None
         self.reference_photo = None
         self.progress = replace(Progress(Stage.STOPPED), instruction={})

@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 
 from teller_client import paths
-from teller_client.face.analysis import FaceAnalyzer
+from teller_client.face.analysis import FaceAnalyzer, QualityIssue
 from teller_client.face.camera import CameraWorker, Frame, ImageFolderSource
 from teller_client.face.liveness import LivenessState
 from teller_client.face.matching import MATCH_THRESHOLD, NO_MATCH_THRESHOLD, MatchOutcome
 from teller_client.face.verification import FaceVerification, Stage, VerificationRunner
 from tests.face.conftest import face_file
+from tests.face.test_tracking import with_bystander
 
 
 class SteppingClock:
@@ -143,7 +144,11 @@ def test_no_file_is_written_during_a_verification(
     monkeypatch.setattr(tempfile, "tempdir", str(private_temp))
     for variable in ("TMPDIR", "TEMP", "TMP"):
         monkeypatch.setenv(variable, str(private_temp))
-    watched = [private_temp, paths.data_dir(), paths.log_dir(), Path.cwd()]
+    # A private working folder too: the checkout itself changes under other programs (editors, git).
+    working = tmp_path / "cwd"
+    working.mkdir()
+    monkeypatch.chdir(working)
+    watched = [private_temp, paths.data_dir(), paths.log_dir(), working]
     before = _listing(watched)
     verification = FaceVerification(
         analyzer, MATCH_THRESHOLD, NO_MATCH_THRESHOLD, random.Random(3), challenge_seconds=1.0
@@ -183,3 +188,27 @@ def test_a_face_swapped_in_after_the_match_fails_the_check(
     summary = verification.summary()
     assert summary.outcome == "no_match"
     assert any(item.startswith("face_changed:") for item in summary.quality_history)
+
+
+def test_the_match_is_decided_only_on_a_whole_frame_search(
+    analyzer: FaceAnalyzer, image: Callable[[str], np.ndarray]
+) -> None:
+    """A second person away from the tracked face, on the frame that would decide: no decision there."""
+    verification = FaceVerification(
+        analyzer, MATCH_THRESHOLD, NO_MATCH_THRESHOLD, random.Random(9), challenge_seconds=30.0
+    )
+    assert verification.set_reference(image(OBAMA_REFERENCE)) == ()
+    clock = SteppingClock(0.03)  # frames well within the 250 ms between whole-frame checks
+    verification.start(clock())
+    plain = image("people/obama/obama4_480p.jpg")
+    for _ in range(4):
+        assert verification.process(_frame(plain), clock()).issues == ()
+    assert verification.decision is None
+    # Searched only near his face, this frame would be good and decide; searched whole, it has two.
+    progress = verification.process(_frame(with_bystander(image)), clock())
+    assert progress.issues == (QualityIssue.MULTIPLE_FACES,)
+    assert verification.decision is None
+    progress = verification.process(_frame(plain), clock())
+    assert verification.decision is not None and verification.decision.outcome is MatchOutcome.MATCH
+    assert verification.decision.frames_used == 5
+    assert "multiple_faces:1" in verification.summary().quality_history
