@@ -63,8 +63,14 @@ def log(message: str) -> None:
 
 
 def listed_account(index: int) -> str:
-    """The index-th listed account: 19 digits with a prefix no clean payee uses."""
-    return f"6229{index:015d}"
+    """The index-th listed account: a 19-digit card number (Luhn check digit last, as `import-list`
+    requires) with a prefix no clean payee uses."""
+    payload = f"6229{index:014d}"
+    total = sum(
+        (value * 2 - 9 if value > 4 else value * 2) if position % 2 == 0 else value
+        for position, value in enumerate(int(char) for char in reversed(payload))
+    )
+    return payload + str(-total % 10)
 
 
 def clean_account(rng: random.Random) -> str:

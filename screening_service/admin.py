@@ -88,3 +88,21 @@ def issue_terminal_key(
         else:
             connection.execute(terminals.insert().values(terminal_id=terminal_id, **values))
     return issued
+
+
+def revoke_terminal_key(engine: Engine, terminal_id: str) -> None:
+    """Revoke the terminal's key (a lost or stolen PC): every request with it is refused from then on,
+    on every instance within the auth cache time. Issuing a new key brings the terminal back."""
+    _check_id("--terminal", terminal_id)
+    with write_transaction(engine) as connection:
+        revoked = connection.execute(
+            update(terminals)
+            .where(terminals.c.terminal_id == terminal_id, terminals.c.revoked_at.is_(None))
+            .values(revoked_at=utc_now())
+        ).rowcount
+        if revoked == 0:
+            known = connection.execute(
+                select(terminals.c.terminal_id).where(terminals.c.terminal_id == terminal_id)
+            ).first()
+            if known is None:
+                raise AdminError(f"--terminal {terminal_id}: no such terminal")

@@ -1,6 +1,8 @@
 """The JSON contract of HTTP API v1 (pydantic models; they also produce /openapi.json)."""
 
+import math
 import re
+import unicodedata
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -17,14 +19,24 @@ from pydantic import (
 )
 
 _ACCOUNT = re.compile(r"^(?:[0-9]{8,30}|[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30})$")
-_AMOUNT = re.compile(r"^[0-9]{1,16}(?:\.[0-9]{1,2})?$")
+# What normalise_account accepts, as the OpenAPI document states it: spaces anywhere, IBAN letters in
+# either case, ASCII only.
+ACCOUNT_INPUT_PATTERN = (
+    r"^ *(?:[0-9] *){8,30}$|^ *[A-Za-z] *[A-Za-z] *[0-9] *[0-9] *(?:[A-Za-z0-9] *){10,30}$"
+)
+# At most 13 integer digits (10 trillion): with the 2 decimals, 15 significant digits, the most that
+# SQLite's NUMERIC (stored as a double) keeps exactly; 9999999999999999.99 came back as 1e16.
+_AMOUNT = re.compile(r"^[0-9]{1,13}(?:\.[0-9]{1,2})?$")
 _RESIDENT_ID = re.compile(r"^[0-9]{17}[0-9X]$")
+_ID_NUMBER = re.compile(r"^[A-Z0-9]{5,40}$")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
 
 def normalise_account(value: str) -> str:
-    compact = value.replace(" ", "").upper()
+    # ASCII only: str.upper() turns some other letters into ASCII ones ("ſ" into "S"), which would let
+    # a look-alike spelling pass as the account.
+    compact = value.replace(" ", "").upper() if value.isascii() else ""
     if not _ACCOUNT.match(compact):
         raise ValueError(
             "must be 8 to 30 digits (a Chinese account or card number) or an IBAN "
@@ -35,9 +47,78 @@ def normalise_account(value: str) -> str:
 
 AccountNumber = Annotated[
     str,
-    Field(min_length=1, max_length=40, examples=["6222020200112233446"]),
+    Field(
+        min_length=1,
+        max_length=40,
+        examples=["6222020200112233446"],
+        json_schema_extra={"pattern": ACCOUNT_INPUT_PATTERN},
+    ),
     AfterValidator(normalise_account),
 ]
+
+# ---------------------------------------------------------------- characters a request text may hold
+
+# Direction controls make text display in another order than it is stored: "\u202e明小王" shows as 王小明.
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_LINE_BREAKS = frozenset("\t\n\r")
+
+
+def _describe(char: str) -> str:
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X}" + (f" ({name})" if name else "")
+
+
+def text_problem(value: str) -> str | None:
+    """Why a request text is refused: a control character (NUL cannot even be stored in PostgreSQL),
+    a lone surrogate, or a direction control. Tabs and line breaks are allowed."""
+    if value.isprintable():  # the common case, checked in C
+        return None
+    for char in value:
+        category = unicodedata.category(char)
+        if (category == "Cc" and char not in _LINE_BREAKS) or category == "Cs":
+            return f"contains the control character {_describe(char)}; remove it"
+        if char in _BIDI_CONTROLS:
+            return (
+                f"contains the direction control {_describe(char)}, which makes text display "
+                "in another order than it is stored; remove it"
+            )
+    return None
+
+
+def name_problem(value: str) -> str | None:
+    """Names and identifiers are stricter: no invisible character at all (zero-width spaces and joiners,
+    soft hyphens, direction marks, line breaks), so what the teller sees is what is compared."""
+    if value.isprintable():
+        return None
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+            return f"contains the invisible character {_describe(char)}; retype it"
+    return None
+
+
+def _visible_name(value: str) -> str:
+    problem = name_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+VisibleName = AfterValidator(_visible_name)
+
+
+class RequestModel(BaseModel):
+    """A request body: unknown fields refused, and no text field carries control or direction characters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _safe_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            problem = text_problem(value)
+            if problem:
+                raise ValueError(problem)
+        return value
 
 
 def resident_id_problem(number: str) -> str | None:
@@ -78,18 +159,21 @@ class IdType(StrEnum):
     FOREIGN_PERMANENT_RESIDENT = "foreign_permanent_resident"
 
 
-class Customer(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Customer(RequestModel):
     id_type: IdType
     id_number: str = Field(min_length=5, max_length=40, examples=["11010519491231002X"])
-    name: str = Field(min_length=1, max_length=100, examples=["张建国"])
+    name: Annotated[str, Field(min_length=1, max_length=100, examples=["张建国"]), VisibleName]
     birth_date: date = Field(examples=["1949-12-31"])
 
     @field_validator("id_number")
     @classmethod
     def _compact_id(cls, value: str) -> str:
-        return value.replace(" ", "").upper()
+        compact = value.replace(" ", "").upper()
+        # ASCII letters and digits only: "E123\u200b4567" or a full-width "Ｅ1234567" would otherwise be
+        # another customer to the history rules than "E1234567".
+        if not _ID_NUMBER.match(compact):
+            raise ValueError("must be the letters and digits printed on the document (ASCII, no other marks)")
+        return compact
 
     @field_validator("name")
     @classmethod
@@ -129,10 +213,8 @@ class Liveness(StrEnum):
     NOT_PERFORMED = "not_performed"
 
 
-class FaceVerification(BaseModel):
+class FaceVerification(RequestModel):
     """Only the outcome of the 1:1 match: no image or encoding ever leaves the counter."""
-
-    model_config = ConfigDict(extra="forbid")
 
     outcome: FaceOutcome
     distance: float | None = Field(default=None, ge=0, le=2)
@@ -230,11 +312,10 @@ def _no_numbers(value: str | None) -> str | None:
     return value or None
 
 
-class PrescreenAnswers(BaseModel):
+class PrescreenAnswers(RequestModel):
     """The lobby questionnaire: structured answers, no names, no account numbers."""
 
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {
@@ -279,9 +360,8 @@ class PrescreenOut(BaseModel):
     answers: PrescreenAnswers
 
 
-class ScreeningRequest(BaseModel):
+class ScreeningRequest(RequestModel):
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {
@@ -312,13 +392,15 @@ class ScreeningRequest(BaseModel):
 
     payer_account: AccountNumber
     payee_account: AccountNumber
-    payee_name: str = Field(min_length=1, max_length=100)
-    payee_bank: str = Field(min_length=1, max_length=100)
-    amount: Annotated[str, Field(max_length=20), AfterValidator(_amount)]
+    payee_name: Annotated[str, Field(min_length=1, max_length=100), VisibleName]
+    payee_bank: Annotated[str, Field(min_length=1, max_length=100), VisibleName]
+    amount: Annotated[
+        str, Field(max_length=20, json_schema_extra={"pattern": _AMOUNT.pattern}), AfterValidator(_amount)
+    ]
     currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["CNY"])
     purpose: str = Field(max_length=200)
     arrival_mode: ArrivalMode = ArrivalMode.REALTIME
-    branch_id: str = Field(min_length=1, max_length=32)
+    branch_id: Annotated[str, Field(min_length=1, max_length=32), VisibleName]
     customer: Customer
     face_verification: FaceVerification
     prescreen_code: PrescreenCode | None = Field(
@@ -385,16 +467,12 @@ class AckAction(StrEnum):
     REFER_POLICE = "refer_police"
 
 
-class Answer(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    question_id: str = Field(min_length=1, max_length=64)
+class Answer(RequestModel):
+    question_id: Annotated[str, Field(min_length=1, max_length=64), VisibleName]
     answer: str = Field(min_length=1, max_length=500)
 
 
-class SupervisorApproval(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SupervisorApproval(RequestModel):
     approval_token: str = Field(
         min_length=10,
         max_length=200,
@@ -402,9 +480,7 @@ class SupervisorApproval(BaseModel):
     )
 
 
-class AcknowledgementRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AcknowledgementRequest(RequestModel):
     client_event_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     action: AckAction
     delay: Literal["2h", "next_day"] | None = None
@@ -442,13 +518,11 @@ class AccountRiskResponse(BaseModel):
     advice: LocalizedText
 
 
-class ReportRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ReportRequest(RequestModel):
     account_number: AccountNumber
-    account_name: str = Field(default="", max_length=100)
-    bank: str = Field(default="", max_length=100)
-    typology: str = Field(min_length=1, max_length=40)
+    account_name: Annotated[str, Field(max_length=100), VisibleName] = ""
+    bank: Annotated[str, Field(max_length=100), VisibleName] = ""
+    typology: Annotated[str, Field(min_length=1, max_length=40), VisibleName]
     description: str = Field(min_length=5, max_length=2000)
 
 
@@ -458,10 +532,8 @@ class ReportResponse(BaseModel):
     recorded_at: str
 
 
-class SessionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    teller_id: str = Field(min_length=1, max_length=32)
+class SessionRequest(RequestModel):
+    teller_id: Annotated[str, Field(min_length=1, max_length=32), VisibleName]
     password: str = Field(min_length=1, max_length=200)
     purpose: Literal["session", "approval"] = "session"
 
@@ -488,16 +560,47 @@ class HealthResponse(BaseModel):
     terminal_id: str
 
 
-class AuditRecordRequest(BaseModel):
+MAX_SEQUENCE = 2**31 - 1
+_INT64 = 2**63
+
+
+def _plain_json(payload: dict[str, Any]) -> dict[str, Any]:
+    """The free-form payload must store and read back as it came: text that encodes as UTF-8,
+    finite numbers in 64-bit range (no NaN, no 10,000-digit numbers)."""
+    pending: list[tuple[str, Any]] = [("", payload)]
+    while pending:  # a loop, not recursion, however deep the payload
+        path, value = pending.pop()
+        where = path.lstrip(".") or "the payload"
+        if isinstance(value, dict):
+            pending.extend((f"{path}.{key}", key) for key in value)  # keys are text too
+            pending.extend((f"{path}.{key}", item) for key, item in value.items())
+        elif isinstance(value, list):
+            pending.extend((f"{path}[{index}]", item) for index, item in enumerate(value))
+        elif isinstance(value, str):
+            # Only what cannot be stored: control characters are kept, escaped in the stored JSON, since
+            # refusing a record the counter has already chained would lose it.
+            if any("\ud800" <= char <= "\udfff" for char in value):
+                raise ValueError(f"{where} contains a lone surrogate, which is not text")
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                raise ValueError(f"{where} is not a finite number")
+        elif not (
+            value is None or isinstance(value, bool) or (isinstance(value, int) and -_INT64 <= value < _INT64)
+        ):
+            # a huge int, or a Decimal: a number too long to parse as an int (see http_limits.py)
+            raise ValueError(f"{where} is a number outside the 64-bit integer range")
+    return payload
+
+
+class AuditRecordRequest(RequestModel):
     """One record of a counter's hash-chained audit log."""
 
-    model_config = ConfigDict(extra="forbid")
-
     record_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
-    sequence: int = Field(ge=1)
-    kind: str = Field(min_length=1, max_length=40)
-    created_at: str = Field(min_length=10, max_length=40)
-    payload: dict[str, Any]
+    # The database column is a 32-bit integer.
+    sequence: int = Field(ge=1, le=MAX_SEQUENCE)
+    kind: Annotated[str, Field(min_length=1, max_length=40), VisibleName]
+    created_at: Annotated[str, Field(min_length=10, max_length=40), VisibleName]
+    payload: Annotated[dict[str, Any], AfterValidator(_plain_json)]
     prev_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
     hash: str = Field(pattern=r"^[0-9a-f]{64}$")
 

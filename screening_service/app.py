@@ -7,8 +7,9 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import anyio.to_thread
-from fastapi import FastAPI, Header, Request, Security
+from fastapi import FastAPI, Header, Path, Request, Security
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import text
@@ -45,10 +46,18 @@ from screening_service.auth import (
     sign_out,
 )
 from screening_service.context import ServiceContext
-from screening_service.idempotency import StoredResponse, check_key
+from screening_service.http_limits import (
+    JSON_REFUSALS,
+    MAX_BODY_BYTES,
+    BodyLimitMiddleware,
+    BodyTooLarge,
+    StrictJsonRoute,
+    too_large_problem,
+)
+from screening_service.idempotency import KEY_PATTERN, StoredResponse, check_key
 from screening_service.lists import account_risk, report_account
 from screening_service.prescreens import create_prescreen, get_prescreen
-from screening_service.problems import ProblemError, forbidden
+from screening_service.problems import ProblemError, forbidden, invalid_field
 from screening_service.screening import screen
 from screening_service.settings import ServiceSettings
 from screening_service.timeutil import iso
@@ -68,20 +77,44 @@ IdempotencyKey = Annotated[
     Header(
         alias="Idempotency-Key",
         description="Unique per request, the same on its retries (8-100 characters)",
+        json_schema_extra={"pattern": KEY_PATTERN},
     ),
 ]
+# Screening IDs are scr_ and 24 hex digits; the pattern is looser so that any ID the service
+# could hand out is "not found" rather than "invalid".
+SCREENING_ID = re.compile(r"^scr_[A-Za-z0-9]{1,36}$")
+ScreeningId = Annotated[str, Path(json_schema_extra={"pattern": SCREENING_ID.pattern})]
 
-_PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": description}
-    for status, description in (
-        (400, "Bad header"),
-        (401, "Terminal key or teller session missing or invalid"),
-        (403, "Not allowed for this terminal or teller"),
-        (409, "Conflicts with the screening's rules or an earlier request"),
-        (422, "Invalid fields; `errors` names each one"),
-        (503, "Database unavailable; retry"),
-    )
+_PROBLEM_DESCRIPTIONS = {
+    400: "Idempotency-Key header missing or malformed",
+    401: "Terminal key or teller session missing, invalid, expired or revoked",
+    403: "Not allowed for this terminal or teller",
+    404: "Not found (or made at another terminal)",
+    409: "Conflicts with the screening's rules or an earlier request",
+    413: f"Request body larger than {MAX_BODY_BYTES} bytes",
+    422: "Invalid fields; `errors` names each one",
+    423: "Teller locked after too many wrong passwords",
+    429: "Too many requests from this terminal",
+    503: "Database unavailable; retry",
 }
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    }
+}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The problem responses of an operation: its own, plus what any request can meet (a bad key,
+    a body over the size limit, the database down)."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in sorted({401, 413, 503, *statuses}):
+        responses[status] = {"model": Problem, "description": _PROBLEM_DESCRIPTIONS[status]}
+        if status in (423, 429, 503):
+            responses[status]["headers"] = _RETRY_AFTER
+    return responses
 
 
 def problem_response(problem: ProblemError) -> JSONResponse:
@@ -107,7 +140,8 @@ def _field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
         if match["field"]:
             location.append(match["field"])
         if error.get("type") == "json_invalid":
-            location, message = [], "is not valid JSON"
+            refusal = str(error.get("ctx", {}).get("error", ""))
+            location, message = [], refusal if refusal in JSON_REFUSALS else "is not valid JSON"
         path = ""
         for part in location:
             path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
@@ -126,16 +160,12 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
-def create_app(ctx: ServiceContext) -> FastAPI:
-    app = FastAPI(
-        title="CounterGuard screening service",
-        version=__version__,
-        description="Fraud screening for remittances keyed at bank counters. See docs/api.md.",
-        openapi_url="/openapi.json",
-        docs_url=None,
-        redoc_url=None,
-        lifespan=_lifespan,
-    )
+def _problem_handlers(app: FastAPI) -> None:
+    """Every error becomes an RFC 9457 problem document."""
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(_request: Request, _error: BodyTooLarge) -> JSONResponse:
+        return problem_response(too_large_problem())
 
     @app.exception_handler(ProblemError)
     async def _problem(_request: Request, problem: ProblemError) -> JSONResponse:
@@ -179,6 +209,23 @@ def create_app(ctx: ServiceContext) -> FastAPI:
             )
         )
 
+
+def create_app(ctx: ServiceContext) -> FastAPI:
+    app = FastAPI(
+        title="CounterGuard screening service",
+        version=__version__,
+        description="Fraud screening for remittances keyed at bank counters. See docs/api.md.",
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=_lifespan,
+    )
+    app.router.route_class = StrictJsonRoute
+    app.add_middleware(BodyLimitMiddleware)
+    app.openapi = lambda: truthful_openapi(app)  # type: ignore[method-assign]
+
+    _problem_handlers(app)
+
     def terminal(key: str | None) -> Terminal:
         return authenticate_terminal(ctx, key)
 
@@ -195,7 +242,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         # For load balancers: says only that the process answers.
         return {"status": "ok"}
 
-    @app.get("/v1/health", response_model=HealthResponse, responses=_PROBLEM_RESPONSES)
+    @app.get("/v1/health", response_model=HealthResponse, responses=problems())
     def health(key: TerminalKey) -> dict[str, str]:
         """Checks the terminal key and the database; for the client's connectivity indicator."""
         at = terminal(key)
@@ -213,7 +260,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         "/v1/sessions",
         status_code=201,
         response_model=SessionResponse,
-        responses={**_PROBLEM_RESPONSES, 423: {"model": Problem, "description": "Teller locked"}},
+        responses=problems(403, 409, 422, 423, 429),
     )
     def create_session(body: SessionRequest, key: TerminalKey) -> JSONResponse:
         """Teller sign-in, or a supervisor's one-shot approval (purpose=approval)."""
@@ -234,7 +281,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
             status_code=201,
         )
 
-    @app.delete("/v1/sessions/current", status_code=204, responses=_PROBLEM_RESPONSES)
+    @app.delete("/v1/sessions/current", status_code=204, responses=problems(403))
     def delete_session(key: TerminalKey, token: TellerToken) -> Response:
         """Sign the teller out; the token stops working on every instance."""
         _, session = teller(key, token)
@@ -245,7 +292,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         "/v1/screenings",
         status_code=201,
         response_model=ScreeningResponse,
-        responses=_PROBLEM_RESPONSES,
+        responses=problems(400, 403, 409, 422),
     )
     def create_screening(
         body: ScreeningRequest,
@@ -263,25 +310,29 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         "/v1/screenings/{screening_id}/acknowledgements",
         status_code=201,
         response_model=AcknowledgementResponse,
-        responses=_PROBLEM_RESPONSES,
+        responses=problems(403, 404, 409, 422),
     )
     def create_acknowledgement(
-        screening_id: str, body: AcknowledgementRequest, key: TerminalKey, token: TellerToken
+        screening_id: ScreeningId, body: AcknowledgementRequest, key: TerminalKey, token: TellerToken
     ) -> JSONResponse:
         """Record the teller's outcome; the same client_event_id again returns the same record."""
         at, session = teller(key, token)
+        if not SCREENING_ID.match(screening_id):
+            raise invalid_field("screening_id", "is not a screening ID (scr_ followed by letters and digits)")
         return stored_response(acknowledge(ctx, at, session, screening_id, body))
 
     @app.get(
         "/v1/accounts/{account_number}/risk",
         response_model=AccountRiskResponse,
-        responses={**_PROBLEM_RESPONSES, 429: {"model": Problem, "description": "Rate limited"}},
+        responses=problems(422, 429),
     )
     def get_account_risk(account_number: str, key: TerminalKey) -> AccountRiskResponse:
         """Public payee-account check for lobby kiosks: no personal data, rate-limited per terminal."""
         return account_risk(ctx, terminal(key), account_number)
 
-    @app.post("/v1/reports", status_code=201, response_model=ReportResponse, responses=_PROBLEM_RESPONSES)
+    @app.post(
+        "/v1/reports", status_code=201, response_model=ReportResponse, responses=problems(400, 403, 409, 422)
+    )
     def create_report(
         body: ReportRequest, key: TerminalKey, token: TellerToken, idempotency_key: IdempotencyKey = None
     ) -> JSONResponse:
@@ -297,7 +348,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         status_code=201,
         response_model=AuditRecordResponse,
         responses={
-            **_PROBLEM_RESPONSES,
+            **problems(400, 409, 422),
             200: {"model": AuditRecordResponse, "description": "Already stored"},
         },
     )
@@ -320,7 +371,7 @@ def _prescreen_routes(
     """The lobby pre-screen: a kiosk or counter creates it without a teller, a teller reads it."""
 
     @app.post(
-        "/v1/prescreens", status_code=201, response_model=PrescreenCreated, responses=_PROBLEM_RESPONSES
+        "/v1/prescreens", status_code=201, response_model=PrescreenCreated, responses=problems(400, 409, 422)
     )
     def create_prescreen_route(
         body: PrescreenAnswers, key: TerminalKey, idempotency_key: IdempotencyKey = None
@@ -333,12 +384,40 @@ def _prescreen_routes(
     @app.get(
         "/v1/prescreens/{code}",
         response_model=PrescreenOut,
-        responses={**_PROBLEM_RESPONSES, 404: {"model": Problem, "description": "Unknown or expired"}},
+        responses=problems(403, 404),
     )
     def get_prescreen_route(code: str, key: TerminalKey, token: TellerToken) -> JSONResponse:
         """A teller reads a pre-screen by its code (case and dashes do not matter)."""
-        teller(key, token)
-        return JSONResponse(get_prescreen(ctx, code))
+        at, _session = teller(key, token)
+        return JSONResponse(get_prescreen(ctx, code, at.branch_id))
+
+
+def truthful_openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, corrected where it cannot say what the service does: problems are
+    application/problem+json only; a teller action needs the terminal key AND the session (FastAPI lists
+    them as alternatives); POST /v1/screenings requires its Idempotency-Key (a 400 without it)."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    document = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    for path, path_item in document["paths"].items():
+        for method, operation in path_item.items():
+            for response in operation.get("responses", {}).values():
+                content = response.get("content", {})
+                schema = content.get("application/json", {}).get("schema", {})
+                if schema.get("$ref") == "#/components/schemas/Problem":
+                    response["content"] = {PROBLEM_JSON: {"schema": schema}}
+            requirements = operation.get("security")
+            if requirements and len(requirements) > 1:
+                operation["security"] = [{name: [] for requirement in requirements for name in requirement}]
+            if (path, method) == ("/v1/screenings", "post"):
+                for parameter in operation["parameters"]:
+                    if parameter["name"] == "Idempotency-Key":
+                        parameter["required"] = True
+                        parameter["schema"] = {"type": "string", "pattern": KEY_PATTERN}
+    app.openapi_schema = document
+    return document
 
 
 def create_app_from_environment() -> FastAPI:

@@ -11,6 +11,7 @@ from screening_service.api_models import SessionRequest
 from screening_service.context import ServiceContext
 from screening_service.database import write_transaction
 from screening_service.problems import ProblemError, forbidden, unauthorized
+from screening_service.ratelimit import count, peek
 from screening_service.schema import sessions, tellers, terminals
 from screening_service.security import (
     api_key_matches,
@@ -107,21 +108,41 @@ def authenticate_teller(ctx: ServiceContext, terminal: Terminal, token: str | No
     return session
 
 
+def _terminal_failures(ctx: ServiceContext, terminal: Terminal) -> tuple[str, int]:
+    return f"sign-in-failures:{terminal.terminal_id}", ctx.settings.terminal_sign_in_minutes * 60
+
+
 def sign_in(ctx: ServiceContext, terminal: Terminal, request: SessionRequest) -> SignIn:
     now = utc_now()
+    bucket, window = _terminal_failures(ctx, terminal)
+    failures = peek(ctx.engine, bucket, window)
+    if failures.hits >= ctx.settings.terminal_sign_in_failures:
+        # Checked before the password, so guessing here learns nothing until the window ends.
+        raise ProblemError(
+            429,
+            "sign-in-throttled",
+            "Too many failed sign-ins at this terminal",
+            f"{failures.hits} failed sign-ins at terminal {terminal.terminal_id} within "
+            f"{ctx.settings.terminal_sign_in_minutes} minutes; try again in {failures.retry_after} s.",
+            headers={"Retry-After": str(failures.retry_after)},
+        )
     with ctx.engine.connect() as connection:
         row = connection.execute(select(tellers).where(tellers.c.teller_id == request.teller_id)).first()
     if row is not None and row.locked_until is not None and row.locked_until > now:
+        seconds = max(1, int((row.locked_until - now).total_seconds()) + 1)
         raise ProblemError(
             423,
             "locked",
             "Teller locked",
             f"Too many wrong passwords: teller {request.teller_id} is locked until "
             f"{iso(row.locked_until)}. Ask a supervisor or IT to unlock it, or wait.",
+            headers={"Retry-After": str(seconds)},
         )
     # Verified even for unknown IDs (against a dummy hash) so the timing tells nothing.
     password_ok = verify_password(row.password_hash if row else None, request.password)
     if row is None or not password_ok:
+        # Counted per terminal for every teller ID, known or not (password spraying), and per teller.
+        count(ctx.engine, bucket, window)
         if row is not None:
             _record_failure(ctx, row.teller_id, now)
         raise unauthorized("The teller ID or password is wrong.")

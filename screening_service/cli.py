@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from screening_service import __version__
-from screening_service.admin import AdminError, add_teller, issue_terminal_key
+from screening_service.admin import AdminError, add_teller, issue_terminal_key, revoke_terminal_key
 from screening_service.database import (
     SchemaOutdatedError,
     default_database_url,
@@ -108,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_argument("--kind", default="counter", choices=["counter", "kiosk"])
     _add_database(key)
 
+    revoke = commands.add_parser(
+        "revoke-terminal-key", help="revoke a terminal's API key (lost or stolen PC)"
+    )
+    revoke.add_argument("--terminal", required=True)
+    _add_database(revoke)
+
     demo = commands.add_parser("demo-seed", help="load the demo data set")
     _add_database(demo)
     return parser
@@ -127,6 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "import-list": _import_list,
         "add-teller": _add_teller,
         "issue-terminal-key": _issue_key,
+        "revoke-terminal-key": _revoke_key,
         "demo-seed": _demo_seed,
     }
     try:
@@ -260,6 +267,14 @@ def _issue_key(args: argparse.Namespace, database: str) -> int:
         file=sys.stderr,
     )
     print(issued.key)
+    return 0
+
+
+def _revoke_key(args: argparse.Namespace, database: str) -> int:
+    engine = make_engine(database)
+    migrate(engine)
+    revoke_terminal_key(engine, args.terminal)
+    print(f"terminal {args.terminal}: key revoked; issue-terminal-key gives it a new one")
     return 0
 
 

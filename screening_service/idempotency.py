@@ -13,7 +13,8 @@ from screening_service.problems import ProblemError, conflict
 from screening_service.schema import idempotency_records
 from screening_service.timeutil import utc_now
 
-_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
+KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,100}$"
+_KEY = re.compile(KEY_PATTERN)
 # Built once, so SQLAlchemy reuses the compiled statements without rebuilding them per request.
 _FIND = select(idempotency_records).where(
     idempotency_records.c.terminal_id == bindparam("terminal_id"),

@@ -16,6 +16,7 @@ from screening_service.api_models import (
     ReportRequest,
     ReportResponse,
     RiskStatus,
+    name_problem,
     normalise_account,
 )
 from screening_service.auth import TellerSession, Terminal
@@ -136,6 +137,7 @@ IMPORT_COLUMNS = ("account_number", "bank", "typology", "listed_on", "reference"
 BATCH_ROWS = 5_000
 # A good row, in IMPORT_COLUMNS order. Tuples, not dicts: a police list has a million rows.
 ListRow = tuple[str, str, str, date, str]
+MAX_TEXT = 100
 
 
 @dataclass
@@ -147,13 +149,41 @@ class ImportReport:
     errors: list[str] = field(default_factory=list)
 
 
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = ord(char) - 48
+        if position % 2 == 1:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def is_card_number(number: str) -> bool:
+    """16-19 digits with a card scheme's prefix (UnionPay 62, Visa 4, JCB 35, Mastercard 51-55 and
+    2221-2720): its last digit is a Luhn check digit. The teller client applies the same rule, so a
+    listed card number that fails it could never be keyed at a counter."""
+    if not (16 <= len(number) <= 19 and number.isdigit()):
+        return False
+    if number.startswith(("62", "4", "35")):
+        return True
+    return 51 <= int(number[:2]) <= 55 or 2221 <= int(number[:4]) <= 2720
+
+
 def parse_list_rows(
     lines: Iterable[str], typologies: Iterable[str], origin: str, report: ImportReport
 ) -> list[ListRow]:
-    """Validate every row; bad rows go to report.errors with their line number."""
+    """Validate every row; bad rows go to report.errors with their line number, and never stop the import.
+
+    `lines` must come from a file opened with errors="surrogateescape", so that bytes which are not
+    UTF-8 reach the row they are in and reject only that row.
+    """
     known = set(typologies)
-    reader = csv.DictReader(lines)
-    header = reader.fieldnames or []
+    reader = csv.reader(lines)
+    try:
+        header = [name.strip() for name in next(reader)]
+    except (StopIteration, csv.Error):
+        header = []
     missing = [column for column in IMPORT_COLUMNS if column not in header]
     if missing:
         report.errors.append(
@@ -161,52 +191,81 @@ def parse_list_rows(
             f"the header must be {','.join(IMPORT_COLUMNS)}"
         )
         return []
-    rows: dict[str, ListRow] = {}
-    shared: dict[Any, Any] = {}  # one copy of each bank, typology and date, however many rows have it
-    for record in reader:
+    columns = [header.index(column) for column in IMPORT_COLUMNS]
+    # account -> (row, line); one copy of each bank, typology and date, however many rows have it
+    rows: dict[str, tuple[ListRow, int]] = {}
+    shared: dict[Any, Any] = {}
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:  # a NUL byte, a field of more than 128 KiB, a broken quote
+            report.rows_read += 1
+            report.errors.append(f"{origin}: line {reader.line_num}: {error}")
+            continue
+        if not cells:
+            continue  # a blank line
         report.rows_read += 1
         line = reader.line_num
-        problem, row = _parse_row(record, known)
-        if problem:
+        problem, row = _parse_row(cells, len(header), columns, known)
+        if problem is not None or row is None:
             report.errors.append(f"{origin}: line {line}: {problem}")
-        elif row is not None:
-            # a later row for the same account wins
-            rows[row["account_number"]] = (
-                row["account_number"],
-                shared.setdefault(row["bank"], row["bank"]),
-                shared.setdefault(row["typology"], row["typology"]),
-                shared.setdefault(row["listed_on"], row["listed_on"]),
-                row["reference"],
-            )
-    return list(rows.values())
-
-
-def _parse_row(record: dict[str, str | None], known: set[str]) -> tuple[str | None, dict[str, Any] | None]:
-    values = {key: (record.get(key) or "").strip() for key in IMPORT_COLUMNS}
-    if None in record:  # csv puts surplus cells under the key None
-        return "more cells than the header has columns", None
-    try:
-        account = normalise_account(values["account_number"])
-    except ValueError as error:
-        return f"account_number {values['account_number']!r} {error}", None
-    if values["typology"] not in known:
-        return (
-            f"typology {values['typology']!r} is unknown; use one of {', '.join(sorted(known))}",
-            None,
+            continue
+        earlier = rows.get(row[0])
+        if earlier is not None:
+            if earlier[0] != row:
+                report.errors.append(
+                    f"{origin}: line {line}: account_number {row[0]} is already on line {earlier[1]} "
+                    "with other values; this row is skipped (correct the file and import it again)"
+                )
+            continue  # an exact repeat changes nothing
+        rows[row[0]] = (
+            (
+                row[0],
+                shared.setdefault(row[1], row[1]),
+                shared.setdefault(row[2], row[2]),
+                shared.setdefault(row[3], row[3]),
+                row[4],
+            ),
+            line,
         )
+    return [row for row, _line in rows.values()]
+
+
+def _parse_row(
+    cells: list[str], width: int, columns: list[int], known: set[str]
+) -> tuple[str | None, ListRow | None]:
+    if len(cells) > width:
+        return "more cells than the header has columns", None
+    if len(cells) < width:
+        return "fewer cells than the header has columns", None
+    values = [cells[index].strip() for index in columns]
+    if any("\udc80" <= char <= "\udcff" for value in values for char in value):
+        return "has bytes that are not UTF-8 text; save the file as UTF-8", None
+    account_text, bank, typology, listed_text, reference = values
     try:
-        listed_on = date.fromisoformat(values["listed_on"])
+        account = normalise_account(account_text)
+    except ValueError as error:
+        return f"account_number {account_text[:40]!r} {error}", None
+    if is_card_number(account) and not luhn_valid(account):
+        return (
+            f"account_number {account} is a card number whose check digit is wrong (Luhn); "
+            "check it with the list's source"
+        ), None
+    if typology not in known:
+        return f"typology {typology[:40]!r} is unknown; use one of {', '.join(sorted(known))}", None
+    try:
+        listed_on = date.fromisoformat(listed_text)
     except ValueError:
-        return f"listed_on {values['listed_on']!r} is not a date like 2026-11-27", None
-    if len(values["bank"]) > 100 or len(values["reference"]) > 100:
-        return "bank and reference may have at most 100 characters", None
-    return None, {
-        "account_number": account,
-        "bank": values["bank"],
-        "typology": values["typology"],
-        "listed_on": listed_on,
-        "reference": values["reference"],
-    }
+        return f"listed_on {listed_text[:40]!r} is not a date like 2026-11-27", None
+    if len(bank) > MAX_TEXT or len(reference) > MAX_TEXT:
+        return f"bank and reference may have at most {MAX_TEXT} characters", None
+    for name, value in (("bank", bank), ("reference", reference)):
+        problem = name_problem(value)
+        if problem:
+            return f"{name} {problem}", None
+    return None, (account, bank, typology, listed_on, reference)
 
 
 def import_list(
@@ -218,7 +277,8 @@ def import_list(
 ) -> ImportReport:
     """Import the good rows in one transaction; importing the same file again changes nothing."""
     report = ImportReport()
-    with path.open(encoding="utf-8-sig", newline="") as lines:  # streamed, not read whole
+    # Streamed, not read whole; bytes that are not UTF-8 reject their own row only.
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as lines:
         rows = parse_list_rows(lines, typologies, str(path), report)
     if not rows:
         return report

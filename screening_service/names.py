@@ -4,6 +4,8 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from screening_service.api_models import name_problem
+
 
 class NameCheckOutcome(StrEnum):
     MATCH = "match"
@@ -54,7 +56,9 @@ def check_name(entered: str, on_record: str | None) -> NameCheck:
     a, b = normalise_name(entered), normalise_name(on_record)
     if not b:
         return NameCheck(NameCheckOutcome.UNAVAILABLE)  # a directory entry with no usable name
-    if not a:
+    # Invisible and direction characters ("王\u200b小明", "\u202e明小王" shown as 王小明) never make a
+    # match, not even a close one: the API refuses them, and this holds for any other caller.
+    if not a or name_problem(entered):
         return NameCheck(NameCheckOutcome.NO_MATCH)
     if a == b:
         return NameCheck(NameCheckOutcome.MATCH)

@@ -103,14 +103,17 @@ def _insert(connection: Connection, terminal: Terminal, answers: PrescreenAnswer
     return StoredResponse(201, {"code": display_prescreen_code(code), "expires_at": iso(expires_at)})
 
 
-def find_prescreen(connection: Connection, code: str, now: datetime) -> tuple[str, dict[str, Any]] | None:
-    """(prescreen_id, the pre-screen as the API shows it) for a usable code; None if unknown or expired."""
+def find_prescreen(
+    connection: Connection, code: str, now: datetime, branch_id: str | None = None
+) -> tuple[str, dict[str, Any]] | None:
+    """(prescreen_id, the pre-screen as the API shows it) for a usable code; None if unknown or expired,
+    or (given `branch_id`) filled in at another branch, which is told apart from unknown by nothing."""
     try:
         compact = normalise_prescreen_code(code)
     except ValueError:
         return None
     row = connection.execute(_FIND_CODE, {"code": compact}).first()
-    if row is None or row.expires_at <= now:
+    if row is None or row.expires_at <= now or (branch_id is not None and row.branch_id != branch_id):
         return None
     body = {
         "code": display_prescreen_code(compact),
@@ -121,9 +124,10 @@ def find_prescreen(connection: Connection, code: str, now: datetime) -> tuple[st
     return str(row.prescreen_id), body
 
 
-def get_prescreen(ctx: ServiceContext, code: str) -> dict[str, Any]:
+def get_prescreen(ctx: ServiceContext, code: str, branch_id: str) -> dict[str, Any]:
+    """A pre-screen of the teller's own branch: codes are short, and not for guessing across branches."""
     with ctx.engine.connect() as connection:
-        found = find_prescreen(connection, code, utc_now())
+        found = find_prescreen(connection, code, utc_now(), branch_id)
     if found is None:
         raise not_found(
             "No pre-screen has this code, or it has expired (codes are valid for 24 hours). "

@@ -155,7 +155,7 @@ def _screen_new(
     customer = customer_key(ctx.customer_pepper, request.customer.id_type, request.customer.id_number)
     prescreen_id, prescreen = None, None
     if request.prescreen_code is not None:
-        found = find_prescreen(connection, request.prescreen_code, now)
+        found = find_prescreen(connection, request.prescreen_code, now, terminal.branch_id)
         if found is None:
             raise invalid_field(
                 "prescreen_code",

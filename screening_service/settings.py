@@ -19,6 +19,10 @@ class ServiceSettings:
     approval_seconds: int = 120
     lockout_attempts: int = 5
     lockout_minutes: int = 15
+    # Failed sign-ins at one terminal, over all teller IDs, before it may not try again for the rest of
+    # the window: stops a stolen terminal key from trying one password on every teller ID.
+    terminal_sign_in_failures: int = 20
+    terminal_sign_in_minutes: int = 15
     # Public account lookups per terminal per minute (kiosks).
     lookup_per_minute: int = 30
     # How long a verified terminal key or session is trusted without a database read.

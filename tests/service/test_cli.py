@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from screening_service.database import make_engine
+from screening_service.lists import luhn_valid
 from screening_service.schema import listed_accounts
 from tests.service.conftest import PROJECT_ROOT, Api, remittance, start_service
 
@@ -37,16 +38,21 @@ def listed(database_url: str, source: str) -> dict[str, tuple[str, str]]:
 HEADER = "account_number,bank,typology,listed_on,reference\n"
 
 
+def card_number(payload: str) -> str:
+    """`payload` and its Luhn check digit: listed card numbers must pass the check."""
+    return next(payload + digit for digit in "0123456789" if luhn_valid(payload + digit))
+
+
 def test_import_reports_bad_rows_and_keeps_good_ones(database_url: str, tmp_path: Path) -> None:
     csv_file = tmp_path / "police.csv"
     csv_file.write_text(
         HEADER
-        + "6222111122223333444,工商银行,safe_account,2026-11-01,案 1\n"
+        + "6222111122223333446,工商银行,safe_account,2026-11-01,案 1\n"
         + "12ab,工商银行,safe_account,2026-11-01,案 2\n"
-        + "6222111122223333555,工商银行,astrology,2026-11-01,案 3\n"
-        + "6222111122223333666,工商银行,investment,2026-13-01,案 4\n"
-        + "6222 1111 2222 3333 777,建设银行,investment,2026-11-02,案 5\n"
-        + "6222111122223333888,建设银行,investment,2026-11-02,案 6,extra\n",
+        + "6222111122223333552,工商银行,astrology,2026-11-01,案 3\n"
+        + "6222111122223333669,工商银行,investment,2026-13-01,案 4\n"
+        + "6222 1111 2222 3333 776,建设银行,investment,2026-11-02,案 5\n"
+        + "6222111122223333883,建设银行,investment,2026-11-02,案 6,extra\n",
         encoding="utf-8",
     )
     result = cli("import-list", str(csv_file), "--source", "police", "--database", database_url)
@@ -56,13 +62,14 @@ def test_import_reports_bad_rows_and_keeps_good_ones(database_url: str, tmp_path
     assert "line 5: listed_on '2026-13-01' is not a date" in result.stderr
     assert "line 7: more cells than the header has columns" in result.stderr
     assert "6 rows read, 2 added, 0 updated, 0 unchanged, 4 rejected" in result.stdout
-    assert set(listed(database_url, "police")) == {"6222111122223333444", "6222111122223333777"}
+    assert set(listed(database_url, "police")) == {"6222111122223333446", "6222111122223333776"}
 
 
 def test_reimporting_the_same_file_changes_nothing(database_url: str, tmp_path: Path) -> None:
     csv_file = tmp_path / "peer.csv"
     rows = "".join(
-        f"62280000{n:011d},招商银行,loan_fee,2026-10-{1 + n % 28:02d},通报 {n}\n" for n in range(12_000)
+        f"{card_number(f'62280000{n:010d}')},招商银行,loan_fee,2026-10-{1 + n % 28:02d},通报 {n}\n"
+        for n in range(12_000)
     )
     csv_file.write_text(HEADER + rows, encoding="utf-8")
     first = cli("import-list", str(csv_file), "--source", "peer", "--database", database_url)
@@ -77,7 +84,7 @@ def test_reimporting_the_same_file_changes_nothing(database_url: str, tmp_path: 
     csv_file.write_text(HEADER + rows.replace("通报 7\n", "通报 7-修订\n"), encoding="utf-8")
     fixed = cli("import-list", str(csv_file), "--source", "peer", "--database", database_url)
     assert "0 added, 1 updated, 11999 unchanged" in fixed.stdout
-    assert listed(database_url, "peer")["6228000000000000007"] == ("loan_fee", "通报 7-修订")
+    assert listed(database_url, "peer")[card_number("622800000000000007")] == ("loan_fee", "通报 7-修订")
 
 
 def test_import_with_a_wrong_header_imports_nothing(database_url: str, tmp_path: Path) -> None:
