@@ -248,15 +248,19 @@ def localhost(url: str) -> str:
 def test_plain_http_to_another_computer_is_refused_by_the_settings(url: str, tmp_path: Path) -> None:
     site = tmp_path / "site.toml"
     site.write_text(f'service_url = "{url}"\n', encoding="utf-8")
-    for attempt in (
-        lambda: load_settings({}, {}, site, tmp_path / "none.toml"),
-        lambda: load_settings({}, {"COUNTERGUARD_SERVICE_URL": url}, tmp_path / "none", tmp_path / "none2"),
-        lambda: load_settings({"service_url": url}, {}, tmp_path / "none", tmp_path / "none2"),
+    for origin, attempt in (
+        (str(site), lambda: load_settings({}, {}, site, tmp_path / "none.toml")),
+        (
+            "environment COUNTERGUARD_*",
+            lambda: load_settings({}, {"COUNTERGUARD_SERVICE_URL": url}, tmp_path / "none", tmp_path / "n2"),
+        ),
+        ("command line", lambda: load_settings({"service_url": url}, {}, tmp_path / "none", tmp_path / "n2")),
     ):
         with pytest.raises(SettingsError) as refused:
             attempt()
         message = str(refused.value)
-        assert message.startswith(f"service_url = {url!r} is plain http to another computer")
+        assert origin in message  # where the value came from, so IT knows what to fix
+        assert f"service_url = {url!r} is plain http to another computer" in message
         assert "use https://" in message
 
 
