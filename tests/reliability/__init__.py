@@ -1,0 +1,1 @@
+"""Reliability suites: faults between client and service, and in the processes themselves."""
