@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FACES = ROOT.parent / "shared" / "faces"
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QElapsedTimer, QEvent, QEventLoop, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QEvent, QEventLoop, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
 from bench.perfdoc import write_section  # noqa: E402
@@ -36,39 +36,12 @@ from teller_client.settings import load_settings  # noqa: E402
 from teller_client.validation import resident_id_check_char  # noqa: E402
 from tests.conftest import MemoryKeyring  # noqa: E402
 from tests.service.conftest import seeded, start_service  # noqa: E402
+from tests.ui.stall_monitor import StallMonitor  # noqa: E402
 from ui import tasks  # noqa: E402
 from ui.app import create_application  # noqa: E402
 from ui.i18n import Translations  # noqa: E402
 from ui.screenshots import _fill_remittance, _type, wait_until  # noqa: E402
 from ui.teller_window import TellerWindow  # noqa: E402
-
-HEARTBEAT_MS = 2
-
-
-class StallMonitor:
-    """Measures the longest gap between heartbeats of a fast timer on the GUI thread."""
-
-    def __init__(self) -> None:
-        self.timer = QTimer()
-        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.timer.setInterval(HEARTBEAT_MS)
-        self.timer.timeout.connect(self._beat)
-        self.clock = QElapsedTimer()
-        self.longest_ms = 0.0
-
-    def start(self) -> None:
-        self.longest_ms = 0.0
-        self.clock.start()
-        self.timer.start()
-
-    def _beat(self) -> None:
-        gap = self.clock.nsecsElapsed() / 1e6
-        self.clock.restart()
-        self.longest_ms = max(self.longest_ms, gap - HEARTBEAT_MS)
-
-    def stop(self) -> float:
-        self.timer.stop()
-        return self.longest_ms
 
 
 def percentile(values: list[float], share: float) -> float:
