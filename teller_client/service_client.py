@@ -5,14 +5,18 @@ contract, a rejected request) comes back as a ServiceFailure. Nothing here retur
 result unless the service gave one, so no path turns a failure into "allow".
 """
 
+import contextlib
 import email.utils
 import json
 import logging
 import random
+import socket
 import ssl
+import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -67,7 +71,119 @@ class ServiceFailure:
         return str((self.problem or {}).get("type", ""))
 
 
-class _TrustStoreAdapter(HTTPAdapter):
+# ------------------------------------------------------------ the whole answer within the budget
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        # The plain socket's shutdown, also for TLS: SSLSocket's own would drop its state under a reader.
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _Cutoff:
+    """Ends one attempt at its deadline by shutting down the sockets it reads from.
+
+    requests' read timeout bounds each read, not the answer: a service, or a device on the way,
+    that sends its answer a byte at a time would otherwise hold a call far beyond its budget.
+    """
+
+    _current = threading.local()  # .cutoff: the attempt this thread is making, if any
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self.expired = False
+
+    @contextmanager
+    def after(self, seconds: float) -> Iterator[None]:
+        timer = threading.Timer(seconds, self._cut)
+        timer.daemon = True
+        _Cutoff._current.cutoff = self
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
+            _Cutoff._current.cutoff = None
+
+    def _cut(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    @classmethod
+    def watch(cls, sock: socket.socket | None) -> None:
+        """Called as a connection starts reading an answer, on the thread making the attempt."""
+        cutoff: _Cutoff | None = getattr(cls._current, "cutoff", None)
+        if cutoff is None or sock is None:
+            return
+        with cutoff._lock:
+            cutoff._sockets.append(sock)
+            if cutoff.expired:
+                _shut(sock)
+
+
+class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
+    # urllib3's own getresponse() overrides http.client's with its response type the same way.
+    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]
+        _Cutoff.watch(self.sock)
+        return super().getresponse()
+
+
+class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    # urllib3's own getresponse() overrides http.client's with its response type the same way.
+    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]
+        _Cutoff.watch(self.sock)
+        return super().getresponse()
+
+
+class _WatchedHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_WATCHED_POOLS: dict[str, type[urllib3.HTTPConnectionPool]] = {
+    "http": _WatchedHTTPPool,
+    "https": _WatchedHTTPSPool,
+}
+
+
+class _CutoffAdapter(HTTPAdapter):
+    """Its connections can be cut off at their attempt's deadline."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _WATCHED_POOLS
+
+    def proxy_manager_for(self, *args: Any, **kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(*args, **kwargs)
+        manager.pool_classes_by_scheme = _WATCHED_POOLS
+        return manager
+
+
+def _failed_attempt(
+    path: str, error: requests.exceptions.RequestException, cut_off: bool
+) -> tuple[ServiceFailure, bool]:
+    """What a failed attempt means, and whether another attempt may help."""
+    if cut_off:  # the deadline ended it, whatever the exception says
+        return ServiceFailure(FailureReason.TIMEOUT, f"{path}: no complete answer in the time allowed"), False
+    if isinstance(error, requests.exceptions.SSLError):
+        return ServiceFailure(FailureReason.TLS, f"{path}: TLS failed ({error})"), False
+    if isinstance(error, requests.exceptions.Timeout):
+        return ServiceFailure(FailureReason.TIMEOUT, f"{path}: timed out"), True
+    if isinstance(error, requests.exceptions.ConnectionError):
+        return ServiceFailure(FailureReason.REFUSED, f"{path}: cannot connect ({error})"), True
+    if isinstance(error, requests.exceptions.ChunkedEncodingError):
+        # The answer broke off half-way, as a lost answer does: the same idempotency key makes a retry safe.
+        return ServiceFailure(FailureReason.BAD_RESPONSE, f"{path}: the answer broke off ({error})"), True
+    return ServiceFailure(FailureReason.REFUSED, f"{path}: request failed ({error})"), False
+
+
+class _TrustStoreAdapter(_CutoffAdapter):
     """Verifies TLS against the operating system's trust store (the bank's own CAs included)."""
 
     def __init__(self, context: ssl.SSLContext) -> None:
@@ -147,6 +263,7 @@ class ServiceClient:
         self._sleep = sleep
         self.session_token: str | None = None
         self._http = requests.Session()  # trust_env: proxies come from the environment
+        self._http.mount("http://", _CutoffAdapter())
         self._http.headers.update({"X-Terminal-Key": terminal_key, "Accept": "application/json"})
         if self.base_url.startswith("https://"):
             verify = not settings.developer_insecure_tls
@@ -297,29 +414,32 @@ class ServiceClient:
             )
             failure: ServiceFailure
             wait = backoff * (0.5 + random.random())  # noqa: S311 - jitter, not security
+            cutoff = _Cutoff()
             try:
-                # Never follow a redirect: it would carry X-Terminal-Key to wherever it points.
-                response = self._http.request(
-                    method,
-                    self.base_url + path,
-                    json=body,
-                    headers=headers,
-                    timeout=timeout,
-                    allow_redirects=False,
-                )
-            except requests.exceptions.SSLError as error:
-                return ServiceFailure(FailureReason.TLS, f"{path}: TLS failed ({error})")
-            except requests.exceptions.Timeout:
-                failure = ServiceFailure(FailureReason.TIMEOUT, f"{path}: timed out")
-            except requests.exceptions.ConnectionError as error:
-                failure = ServiceFailure(FailureReason.REFUSED, f"{path}: cannot connect ({error})")
+                # The timeouts bound each read; the cut-off bounds the whole answer (see _Cutoff).
+                with cutoff.after(remaining):
+                    # Never follow a redirect: it would carry X-Terminal-Key to wherever it points.
+                    response = self._http.request(
+                        method,
+                        self.base_url + path,
+                        json=body,
+                        headers=headers,
+                        timeout=timeout,
+                        allow_redirects=False,
+                    )
             except requests.exceptions.RequestException as error:
-                return ServiceFailure(FailureReason.REFUSED, f"{path}: request failed ({error})")
+                failure, may_retry = _failed_attempt(path, error, cutoff.expired)
+                if not may_retry:
+                    return failure
             except ValueError as error:
                 # requests reads a redirect's Location even when it does not follow it: one that is not
                 # UTF-8 or not a URL raises UnicodeDecodeError or ValueError, not a RequestException.
                 return ServiceFailure(FailureReason.BAD_RESPONSE, f"{path}: unreadable answer ({error})")
             else:
+                if cutoff.expired:  # cut off part-way: what arrived may be any part of the answer
+                    return ServiceFailure(
+                        FailureReason.TIMEOUT, f"{path}: no complete answer in the time allowed"
+                    )
                 if response.status_code not in RETRY_STATUSES:
                     return response
                 reason = (
