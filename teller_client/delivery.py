@@ -93,6 +93,14 @@ class DeliveryWorker:
         screened = 0
         for pending in self._queue.pending():
             result = self._screen(pending.request, pending.idempotency_key)
+            if (
+                isinstance(result, ServiceFailure)
+                and result.problem_type.endswith(":idempotency-key-reused")
+                and pending.first_request is not None
+            ):
+                # An attempt made before the offline procedure reached the service and only its
+                # answer was lost: that screening is this remittance's, and comes back for its request.
+                result = self._screen(pending.first_request, pending.idempotency_key)
             if isinstance(result, ServiceFailure) and result.reason is FailureReason.REJECTED:
                 # The service will never take this request: record it for review and stop retrying.
                 self._store.append(

@@ -93,41 +93,66 @@ class Desk:
     ) -> AckOutcome | ServiceFailure:
         """Check, send and record the teller's choice. WorkflowError when the choice is not allowed."""
         with self._lock:
-            token = None
             result = session.result
-            if action == "proceed" and result is not None and result.decision == "hold":
-                if not supervisor_id.strip() or not supervisor_password:
-                    raise WorkflowError("a hold can only proceed with a supervisor's ID and password")
-                approval = self.runtime.client.sign_in(supervisor_id.strip(), supervisor_password, "approval")
-                if isinstance(approval, ServiceFailure):
-                    session.recorder.append(
-                        "supervisor_approval_refused",
-                        {
-                            "session_id": session.session_id,
-                            "supervisor_id": supervisor_id.strip(),
-                            "reason": approval.reason.value,
-                        },
-                    )
-                    return approval
-                token = approval.token
-            body = session.acknowledgement(action, answers, note, delay, token)
+            # This choice was sent before and no answer came: it goes again as it was (the same
+            # client_event_id and supervisor approval), so the service returns what it recorded.
+            unanswered = session.unanswered_acknowledgement(action, answers, note, delay)
+            if unanswered is not None:
+                body, supervisor = unanswered
+            else:
+                built, supervisor = self._new_acknowledgement(
+                    session, action, answers, note, delay, supervisor_id, supervisor_password
+                )
+                if isinstance(built, ServiceFailure):
+                    return built
+                body = built
             # The order that keeps the record whole: the request is committed to the audit log, then
             # sent; the outcome is committed, then shown. An AuditUnavailableError at the first step means
             # nothing was sent; at the last, the teller is told the remittance must not go ahead.
             session.acknowledging(body)
             sent = self.runtime.client.acknowledge(result.screening_id if result else "", body)
-            supervisor = supervisor_id.strip() if token else None
             if isinstance(sent, ServiceFailure):
                 if action == "cancel" and sent.reason is not FailureReason.REJECTED:
                     # Cancelling never needs the service's consent: keep it and deliver it later.
                     session.acknowledged(body)
                     self.runtime.delivery.wake()
                     return AckOutcome(action, session.state, None, delivered=False)
-                session.acknowledgement_failed(body, sent)
+                session.acknowledgement_failed(body, sent, supervisor)
                 return sent
             session.acknowledged(body, supervisor)
             self.runtime.delivery.wake()
             return AckOutcome(action, session.state, supervisor)
+
+    def _new_acknowledgement(
+        self,
+        session: CounterSession,
+        action: str,
+        answers: Mapping[str, str] | None,
+        note: str,
+        delay: str | None,
+        supervisor_id: str,
+        supervisor_password: str,
+    ) -> tuple[dict[str, Any] | ServiceFailure, str | None]:
+        """The body for the teller's choice, with a supervisor's approval when a hold proceeds."""
+        token = None
+        result = session.result
+        if action == "proceed" and result is not None and result.decision == "hold":
+            if not supervisor_id.strip() or not supervisor_password:
+                raise WorkflowError("a hold can only proceed with a supervisor's ID and password")
+            approval = self.runtime.client.sign_in(supervisor_id.strip(), supervisor_password, "approval")
+            if isinstance(approval, ServiceFailure):
+                session.recorder.append(
+                    "supervisor_approval_refused",
+                    {
+                        "session_id": session.session_id,
+                        "supervisor_id": supervisor_id.strip(),
+                        "reason": approval.reason.value,
+                    },
+                )
+                return approval, None
+            token = approval.token
+        body = session.acknowledgement(action, answers, note, delay, token)
+        return body, supervisor_id.strip() if token else None
 
     def retry(self, session: CounterSession) -> ScreeningResult | ServiceFailure:
         session.retry()
@@ -137,9 +162,15 @@ class Desk:
         self, session: CounterSession, supervisor_id: str, note: str, arrival_mode: str
     ) -> None:
         with self._lock:
+            sent_before = session.screening_request()  # what the failed attempts sent with this key
             request = session.offline_procedure(supervisor_id, note, arrival_mode)
             assert session.idempotency_key is not None
-            self.runtime.offline_queue.put(session.idempotency_key, session.session_id, request)
+            self.runtime.offline_queue.put(
+                session.idempotency_key,
+                session.session_id,
+                request,
+                None if sent_before == request else sent_before,
+            )
             self.runtime.delivery.wake()
 
     def prescreen(self, code: str) -> dict[str, Any] | ServiceFailure:

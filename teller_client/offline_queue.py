@@ -19,6 +19,9 @@ class PendingScreening:
     session_id: str
     request: dict[str, Any]
     queued_at: str
+    # The request as the teller's attempts sent it, when the offline procedure changed it: if one
+    # of them reached the service (only its answer was lost), the key is taken by that request.
+    first_request: dict[str, Any] | None = None
 
 
 class OfflineQueue:
@@ -32,33 +35,45 @@ class OfflineQueue:
         self._db.execute("PRAGMA secure_delete=ON")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS pending (idempotency_key TEXT PRIMARY KEY, session_id TEXT NOT NULL,"
-            " request TEXT NOT NULL, queued_at TEXT NOT NULL)"
+            " request TEXT NOT NULL, queued_at TEXT NOT NULL, first_request TEXT)"
         )
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(pending)")}
+        if "first_request" not in columns:  # a queue written by an earlier version
+            self._db.execute("ALTER TABLE pending ADD COLUMN first_request TEXT")
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
-    def put(self, idempotency_key: str, session_id: str, request: dict[str, Any]) -> None:
+    def put(
+        self,
+        idempotency_key: str,
+        session_id: str,
+        request: dict[str, Any],
+        first_request: dict[str, Any] | None = None,
+    ) -> None:
         with self._lock:
             self._db.execute(
-                "INSERT OR IGNORE INTO pending VALUES (?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO pending"
+                " (idempotency_key, session_id, request, queued_at, first_request) VALUES (?, ?, ?, ?, ?)",
                 (
                     idempotency_key,
                     session_id,
                     json.dumps(request, ensure_ascii=False),
                     datetime.now(UTC).isoformat(),
+                    None if first_request is None else json.dumps(first_request, ensure_ascii=False),
                 ),
             )
 
     def pending(self) -> list[PendingScreening]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT idempotency_key, session_id, request, queued_at FROM pending ORDER BY queued_at"
+                "SELECT idempotency_key, session_id, request, queued_at, first_request FROM pending"
+                " ORDER BY queued_at"
             ).fetchall()
         return [
-            PendingScreening(key, session, json.loads(request), queued)
-            for key, session, request, queued in rows
+            PendingScreening(key, session, json.loads(request), queued, json.loads(first) if first else None)
+            for key, session, request, queued, first in rows
         ]
 
     def remove(self, idempotency_key: str) -> None:

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from teller_client.contract import ScreeningResult
 from teller_client.masking import mask_account, mask_id_number
-from teller_client.service_client import ServiceFailure
+from teller_client.service_client import FailureReason, ServiceFailure
 
 log = logging.getLogger("counterguard.workflow")
 
@@ -115,6 +115,9 @@ class CounterSession:
     idempotency_key: str | None = None
     result: ScreeningResult | None = None
     last_failure: ServiceFailure | None = None
+    # An acknowledgement sent without an answer coming back (the service may have recorded it),
+    # with the supervisor who approved it: the same choice is sent again exactly as it was.
+    unanswered: tuple[dict[str, Any], str | None] | None = None
     police_referred: bool = False
     face_consent_given: bool | None = None
     steps: list[str] = field(default_factory=list)
@@ -411,10 +414,39 @@ class CounterSession:
         )
         if action == "refer_police":
             self.police_referred = True
+        self.unanswered = None
 
-    def acknowledgement_failed(self, body: Mapping[str, Any], failure: ServiceFailure) -> None:
+    def unanswered_acknowledgement(
+        self,
+        action: str,
+        answers: Mapping[str, str] | None = None,
+        note: str = "",
+        delay: str | None = None,
+    ) -> tuple[dict[str, Any], str | None] | None:
+        """The earlier sending of this same choice that got no answer, to send again as it was.
+
+        Its answer may only have been lost: the service then holds it, and answers a new
+        client_event_id with "already decided" but the same one with what it recorded.
+        """
+        if self.unanswered is None or self.state is not State.ACKNOWLEDGE:
+            return None
+        body, supervisor_id = self.unanswered
+        kept = [(key, value) for key, value in (answers or {}).items() if value.strip()]
+        choice = (action, kept, note.strip(), delay if action == "delay_arrival" else None)
+        if choice != _choice(body):
+            return None
+        return dict(body), supervisor_id
+
+    def acknowledgement_failed(
+        self, body: Mapping[str, Any], failure: ServiceFailure, supervisor_id: str | None = None
+    ) -> None:
         """The service did not accept it: the remittance stays undecided; the teller retries or cancels."""
         self._require(State.ACKNOWLEDGE)
+        if failure.reason is not FailureReason.REJECTED:
+            # No answer: the service may hold it. REJECTED is an answer: this body was not recorded.
+            self.unanswered = (dict(body), supervisor_id)
+        elif self.unanswered is not None and self.unanswered[0]["client_event_id"] == body["client_event_id"]:
+            self.unanswered = None
         self._step(
             "acknowledgement_failed",
             {
@@ -445,6 +477,12 @@ def _face_payload(summary: FaceSummary) -> dict[str, Any]:
         "liveness": summary.liveness,
         "quality_history": list(summary.quality_history),
     }
+
+
+def _choice(body: Mapping[str, Any]) -> tuple[str, list[tuple[str, str]], str, str | None]:
+    """What the teller chose, as sent: (action, answers, note, delay)."""
+    answers = [(str(answer["question_id"]), str(answer["answer"])) for answer in _answers(body)]
+    return str(body["action"]), answers, str(body.get("note", "")), body.get("delay")
 
 
 def _answers(body: Mapping[str, Any]) -> Sequence[Mapping[str, str]]:
