@@ -39,13 +39,10 @@ def wait_until(condition: Callable[[], Any], what: str, seconds: float = WAIT_SE
         time.sleep(0.02)
 
 
-def restart(service: RunningService, log_dir: Path, kill: bool = False) -> None:
-    """Stop the service process (SIGTERM, or SIGKILL) and start it again on the same port and database."""
+def restart(service: RunningService, log_dir: Path) -> None:
+    """Start the service again (after it stopped or was killed) on the same port and database."""
     process = service.process
-    if kill:
-        process.process.kill()
-        process.process.wait(timeout=WAIT_SECONDS)
-    process.stop()
+    process.stop()  # if it still runs; closes its log either way
     port = int(process.url.rsplit(":", 1)[1])
     service.process = start_service(process.database_url, log_dir, port=port)
 

@@ -14,8 +14,9 @@ no privileges.
 import dataclasses
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -28,7 +29,7 @@ from teller_client.audit import AuditStore, AuditUnavailableError
 from teller_client.contract import ScreeningResult, SessionGrant
 from teller_client.desk import AckOutcome, Desk
 from teller_client.runtime import StartupError, open_runtime
-from teller_client.workflow import State
+from teller_client.workflow import State, WorkflowError
 from tests.reliability.client_driver import CLEAN_REMITTANCE, customer_identified
 from tests.reliability.conftest import (
     AuditDiskFault,
@@ -126,6 +127,54 @@ def test_unwritable_audit_log_stops_the_step(
     (screened,) = rows(database, screenings)
     assert session.result is not None and screened.screening_id == session.result.screening_id
     assert [row.action for row in rows(database, acknowledgements)] == ["proceed"]
+
+
+def test_nobody_signs_in_unrecorded(sqlite_service: RunningService, audit_fault: AuditDiskFault) -> None:
+    """Audit log's disk full or read-only at sign-in: the teller is not signed in"""
+    credentials.store_terminal_key(sqlite_service.url, sqlite_service.seed.counter_key)
+    runtime = open_runtime(client_settings(sqlite_service.url), start_delivery=False)
+    try:
+        desk = Desk(runtime)
+        audit_fault.inject()
+        with pytest.raises(AuditUnavailableError):
+            desk.sign_in("T1001", "teller-demo-1")
+        assert desk.teller is None
+        with pytest.raises(WorkflowError):
+            desk.new_customer()
+        assert runtime.audit.records() == []
+    finally:
+        runtime.close()
+
+
+@pytest.mark.no_loss
+def test_disk_fails_just_after_the_service_accepted_a_proceed(
+    desk: Desk, audit_fault: AuditDiskFault, sqlite_service: RunningService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Audit log fails between the service's acceptance and its record: teller stopped, the log names it"""
+    database = sqlite_service.process.database_url
+    session = customer_identified(desk, new_resident_id(1985, 6, 1))
+    session.submit(CLEAN_REMITTANCE)
+    assert isinstance(desk.screen(session), ScreeningResult)
+    send = desk.runtime.client.acknowledge
+
+    def accepted_then_disk_fails(screening_id: str, body: Mapping[str, Any]) -> object:
+        answer = send(screening_id, body)
+        audit_fault.inject()  # the service has it; the log's next write fails
+        return answer
+
+    monkeypatch.setattr(desk.runtime.client, "acknowledge", accepted_then_disk_fails)
+    with pytest.raises(AuditUnavailableError):
+        desk.acknowledge(session, "proceed")
+    assert session.state is State.ACKNOWLEDGE  # never "done" for the teller
+    (ack,) = rows(database, acknowledgements)
+    # The decision the service holds is the one the log recorded as requested, before sending.
+    last = desk.runtime.audit.records()[-1]
+    assert last.kind == "acknowledgement_requested"
+    assert json.loads(last.payload)["client_event_id"] == ack.client_event_id
+    audit_fault.clear()
+    report = desk.runtime.delivery.run_once()
+    assert report.failure is None and report.backlog == 0
+    assert_outbox_delivered_once(desk.runtime.audit.records(), database)
 
 
 def test_client_does_not_start_on_a_read_only_audit_disk(
