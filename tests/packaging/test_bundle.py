@@ -12,10 +12,14 @@ import shutil
 import subprocess
 import sys
 import tomllib
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from PyInstaller.archive.readers import CArchiveReader, NotAnArchiveError
+from PyInstaller.loader.pyimod01_archive import ArchiveReadError
 
 ROOT = Path(__file__).resolve().parents[2]
 FACES = ROOT.parent / "shared" / "faces"
@@ -80,7 +84,7 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
 
 
 def frozen(
-    build: Build, home: Path, *arguments: str, keyring_service: bool
+    build: Build, home: Path, *arguments: str, keyring_service: bool, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run the console executable with a fresh HOME and data folder, with or without Secret Service."""
     runtime_dir = home / "run"
@@ -97,7 +101,9 @@ def frozen(
             'echo -n self-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$@"'
         )
         command = ["dbus-run-session", "--", "sh", "-c", unlock, "sh", *command]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(
+        command, env=env, input=stdin, capture_output=True, text=True, timeout=300, check=False
+    )
 
 
 def test_frozen_self_test_passes_against_the_sample_faces(build: Build, tmp_path: Path) -> None:
@@ -169,3 +175,108 @@ def test_msi_compiles_from_the_bundle_with_its_metadata(build: Build) -> None:
     actions = {row[0]: row for row in msi_table(msi, "CustomAction")}
     assert '--service-url "[SERVICE_URL]"' in actions["ConfigureSite"][3]
     assert actions["RemoveData"][3] == "remove-data"
+
+
+# ---------------------------------------------------------------- secrets in the bundle
+
+# Shapes of the service's secrets (screening_service/security.py), of private keys, and the names of
+# files that hold secrets or a machine's data: none belongs in what is shipped to every branch.
+SECRET_SHAPES = {
+    "terminal key": re.compile(rb"cgk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}"),
+    "session token": re.compile(rb"cgs_[A-Za-z0-9_-]{43}"),
+    # A whole PEM block (header, optional headers, base64), not the header text parsers carry.
+    "private key": re.compile(
+        rb"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----\r?\n"
+        rb"(?:[A-Za-z0-9-]+: [^\r\n]*\r?\n)*\r?\n?[A-Za-z0-9+/]{40,}"
+    ),
+}
+SECRET_FILE_NAMES = re.compile(
+    r"^(?:\.env(?:\..*)?|.*\.env|\.netrc|id_(?:rsa|ecdsa|ed25519)|.*\.keyring|.*\.keychain(?:-db)?|"
+    r"keyring_pass\.cfg|crypted_pass\.cfg|counterguard\.toml|audit\.db|offline_queue\.db|screening\.db)$"
+)
+
+
+def bundle_contents(bundle: Path) -> Iterator[tuple[str, str | None, bytes]]:
+    """(where, file name or None for a module, bytes) of every file, and unpacked what is packed: the
+    executables' PKG archive and its PYZ of compressed modules, and zip files, so that a secret in a
+    bundled module cannot hide in compression."""
+    for path in sorted(path for path in bundle.rglob("*") if path.is_file()):
+        data = path.read_bytes()
+        yield str(path), path.name, data
+        if data[:4] == b"PK\x03\x04":
+            with zipfile.ZipFile(path) as archive:
+                for member in archive.namelist():
+                    yield f"{path}!{member}", Path(member).name, archive.read(member)
+        if path.parent != bundle or path.suffix not in ("", ".exe"):  # only the executables carry one
+            continue
+        try:
+            package = CArchiveReader(str(path))
+        except (ArchiveReadError, NotAnArchiveError):
+            continue
+        for name, entry in package.toc.items():
+            yield f"{path}!{name}", None, package.extract(name)
+            if entry[-1] == "z":  # the PYZ: every module's code, decompressed
+                modules = package.open_embedded_archive(name)
+                for module in modules.toc:
+                    yield f"{path}!{name}!{module}", None, modules.extract(module, raw=True) or b""
+
+
+def test_the_bundle_holds_no_secret_and_the_frozen_app_writes_none_into_it(
+    build: Build, tmp_path: Path
+) -> None:
+    """A terminal key issued now is enrolled by the frozen app into a real (throwaway) Secret Service;
+    then neither the bundle nor the app's data folder holds it, and the bundle holds no key, token
+    or private key of any session, no secret-holding file, and no file the app wrote into it."""
+    require("dbus-run-session", "gnome-keyring-daemon")
+    from tests.service.conftest import PROJECT_ROOT, seeded, start_service
+
+    before = sorted((str(path), path.stat().st_size) for path in build.bundle.rglob("*") if path.is_file())
+    folder = tmp_path / "service"
+    folder.mkdir()
+    database = f"sqlite:///{folder / 'screening.db'}"
+    seeded(database)
+    issued = subprocess.run(
+        [sys.executable, "-m", "screening_service", "issue-terminal-key", "--terminal", "BJ0101-C77",
+         "--branch", "BJ0101", "--database", database],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    key = issued.stdout.strip()
+    assert SECRET_SHAPES["terminal key"].fullmatch(key.encode()), issued.stderr
+    service = start_service(database, folder)
+    home = tmp_path / "home"
+    try:
+        enrolled = frozen(
+            build,
+            home,
+            "enroll",
+            "--service",
+            service.url,
+            "--key-stdin",
+            keyring_service=True,
+            stdin=key + "\n",
+        )
+    finally:
+        service.stop()
+    assert enrolled.returncode == 0, enrolled.stdout + enrolled.stderr
+    assert "key stored in the OS keyring" in enrolled.stdout
+
+    after = sorted((str(path), path.stat().st_size) for path in build.bundle.rglob("*") if path.is_file())
+    assert after == before  # the frozen app wrote nothing into its own folder
+    written = [path for path in (home / "data").rglob("*") if path.is_file()]
+    assert written and not [str(path) for path in written if key.encode() in path.read_bytes()]
+
+    found: dict[str, list[str]] = {}
+    names = seen_code = 0
+    for name, file_name, data in bundle_contents(build.bundle):
+        names += 1
+        seen_code += b"X-Terminal-Key" in data  # in teller_client.service_client, compressed in the PYZ
+        for label, shape in SECRET_SHAPES.items():
+            if shape.search(data):
+                found.setdefault(label, []).append(name)
+        for label, secret in (("the issued key", key), ("its secret part", key.split("_", 2)[2])):
+            if secret.encode() in data:
+                found.setdefault(label, []).append(name)
+        if file_name is not None and SECRET_FILE_NAMES.match(file_name):
+            found.setdefault("secret-holding file", []).append(name)
+    assert names > 1000 and seen_code  # the scan reached the modules inside the archives
+    assert found == {}
