@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from screening_service import __version__
 from screening_service.acknowledgements import acknowledge
 from screening_service.api_models import (
+    ACCOUNT_INPUT_PATTERN,
     AccountRiskResponse,
     AcknowledgementRequest,
     AcknowledgementResponse,
@@ -84,6 +85,8 @@ IdempotencyKey = Annotated[
 # could hand out is "not found" rather than "invalid".
 SCREENING_ID = re.compile(r"^scr_[A-Za-z0-9]{1,36}$")
 ScreeningId = Annotated[str, Path(json_schema_extra={"pattern": SCREENING_ID.pattern})]
+# Checked by normalise_account (a 422 naming account_number), so only stated here.
+AccountPath = Annotated[str, Path(json_schema_extra={"pattern": ACCOUNT_INPUT_PATTERN, "maxLength": 40})]
 
 _PROBLEM_DESCRIPTIONS = {
     400: "Idempotency-Key header missing or malformed",
@@ -222,7 +225,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
     )
     app.router.route_class = StrictJsonRoute
     app.add_middleware(BodyLimitMiddleware)
-    app.openapi = lambda: truthful_openapi(app)  # type: ignore[method-assign]
+    app.openapi = lambda: truthful_openapi(app, sorted(ctx.rules.typologies))  # type: ignore[method-assign]
 
     _problem_handlers(app)
 
@@ -326,7 +329,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         response_model=AccountRiskResponse,
         responses=problems(422, 429),
     )
-    def get_account_risk(account_number: str, key: TerminalKey) -> AccountRiskResponse:
+    def get_account_risk(account_number: AccountPath, key: TerminalKey) -> AccountRiskResponse:
         """Public payee-account check for lobby kiosks: no personal data, rate-limited per terminal."""
         return account_risk(ctx, terminal(key), account_number)
 
@@ -392,15 +395,17 @@ def _prescreen_routes(
         return JSONResponse(get_prescreen(ctx, code, at.branch_id))
 
 
-def truthful_openapi(app: FastAPI) -> dict[str, Any]:
+def truthful_openapi(app: FastAPI, typologies: list[str]) -> dict[str, Any]:
     """FastAPI's document, corrected where it cannot say what the service does: problems are
     application/problem+json only; a teller action needs the terminal key AND the session (FastAPI lists
-    them as alternatives); POST /v1/screenings requires its Idempotency-Key (a 400 without it)."""
+    them as alternatives); POST /v1/screenings requires its Idempotency-Key (a 400 without it); a report's
+    typology is one of the loaded rules file's."""
     if app.openapi_schema:
         return app.openapi_schema
     document = get_openapi(
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
+    document["components"]["schemas"]["ReportRequest"]["properties"]["typology"]["enum"] = typologies
     for path, path_item in document["paths"].items():
         for method, operation in path_item.items():
             for response in operation.get("responses", {}).values():
