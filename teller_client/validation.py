@@ -122,7 +122,9 @@ def normalise_input(text: str, kind: InputKind = "compact") -> str:
         return _SPACE_RUN.sub(" ", cleaned).strip()
     cleaned = unicodedata.normalize("NFKC", cleaned)
     if kind == "compact":
-        return _COMPACT_REMOVE.sub("", cleaned).upper()
+        # NFKC again: taking out a space or upper-casing can put a letter next to a combining mark it
+        # composes with ("a \u0301" -> "A\u0301" -> "Á"), and a value must read the same when checked again.
+        return unicodedata.normalize("NFKC", _COMPACT_REMOVE.sub("", cleaned).upper())
     cleaned = _SPACE_RUN.sub(" ", cleaned).strip()
     cleaned = _NAME_DOTS.sub("\u00b7", cleaned)
     cleaned = _APOSTROPHES.sub("'", cleaned)

@@ -7,9 +7,10 @@ decisions, scores out of range, messages without zh-CN or en, extra keys, nulls,
 strings) or replaces them with arbitrary JSON or bytes.
 
 The oracle is the published contract: the OpenAPI document of that same service process (checked with
-jsonschema_rs), narrowed to what the client reads (it does not read `rules_version` or `created_at`, and
-leaves out a pre-screen it cannot use), plus the rules of docs/api.md section 6 (a decision other than
-allow has reasons; a block never allows proceed).
+jsonschema_rs), narrowed to what the client reads (it does not read `rules_version` or `created_at`,
+leaves out a pre-screen it cannot use, and refuses an allowed action it does not know), plus the rules of
+docs/api.md section 6 (a decision other than allow has reasons; a block never allows proceed). The client
+may refuse more than the oracle (a screening ID that is not a plain token); it may never accept more.
 
 Through ServiceClient, a raw loopback HTTP server answers with fuzzed status codes (2xx to 5xx, 1xx,
 3xx), headers (garbage, Retry-After of any kind, wrong Content-Type and charset, chunked or gzip that
@@ -122,6 +123,8 @@ def _validator(openapi: dict[str, Any], name: str, adjust: Callable[[dict[str, A
 def _screening_as_the_client_reads_it(schema: dict[str, Any]) -> None:
     # The client does not read these two; a missing pre-screen is left out on purpose (the screening
     # still counts), and its own parse is checked separately.
+    # The client refuses an action it does not know (docs/api.md section 6 lists four): failing closed.
+    schema["properties"]["allowed_actions"]["items"] = {"type": "string", "enum": list(ACTIONS)}
     for unread in ("rules_version", "created_at", "prescreen"):
         schema["required"] = [key for key in schema["required"] if key != unread]
         del schema["properties"][unread]
