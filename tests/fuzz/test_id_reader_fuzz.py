@@ -401,7 +401,9 @@ def test_every_card_gives_a_valid_card_or_one_clear_error_and_is_deleted(
 def test_found_by_the_fuzz_cards_that_crashed_the_poll_or_disagreed_with_themselves(
     tmp_path: Path, reader_log: Outcomes, fields: bytes, problem: str
 ) -> None:
-    """JSON nested too deep (RecursionError) or with a number too long for Python (ValueError) escaped the
+    """Cards that crashed the poll or disagreed with themselves are refused (found by the fuzz).
+
+    JSON nested too deep (RecursionError) or with a number too long for Python (ValueError) escaped the
     card's error handling: the poll failed, nobody was told, and the card's photo stayed on disk for good.
     A card whose birth date is not the one in its own ID number was handed on as valid."""
     read_one(tmp_path, Photo("valid", VALID_PHOTOS[".jpg"]), Fields(fields, ".json"), ".jpg", reader_log)
@@ -438,7 +440,9 @@ def test_a_picked_photo_with_huge_dimensions_is_refused_before_decoding(
 
 
 def test_a_decompression_bomb_is_refused_without_allocating_its_pixels(tmp_path: Path, bomb: bytes) -> None:
-    """Measured in a child process (its own peak memory). Before the fix, decoding this 79 KB PNG raised the
+    """A decompression bomb is refused without allocating its pixels (found by the fuzz).
+
+    Measured in a child process (its own peak memory). Before the fix, decoding this 79 KB PNG raised the
     peak resident memory by 465 MB (9000 x 9000 pixels), and a 16 KB JPEG whose header claims 30000 x 30000
     pixels decoded (grey past its data) into 5.2 GB."""
     path = tmp_path / "bomb.png"
@@ -482,7 +486,9 @@ def test_a_photo_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> N
 
 @pytest.mark.parametrize("extension", sorted(OTHER_FORMATS))
 def test_only_jpeg_png_and_bmp_are_decoded(tmp_path: Path, extension: str) -> None:
-    """OpenCV decodes a dozen formats, some of which (TIFF, PxM) are easy to turn into bombs: a picked file
+    """Only JPEG, PNG and BMP are decoded, whatever the file is called.
+
+    OpenCV decodes a dozen formats, some of which (TIFF, PxM) are easy to turn into bombs: a picked file
     or a chip photo must be one of the three formats the docs name, whatever its file name says."""
     path = tmp_path / "photo.jpg"
     path.write_bytes(OTHER_FORMATS[extension])

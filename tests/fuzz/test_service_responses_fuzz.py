@@ -442,7 +442,9 @@ def _plain_id(body: Any) -> bool:
 def test_found_by_the_fuzz_malformed_fields_the_client_used_to_accept(
     real_service: RealService, change: dict[str, Any]
 ) -> None:
-    """Required actions that are not text (shown as Python reprs), a screening ID that is a path, a name on
+    """Malformed fields the client used to accept are a ContractError (found by the fuzz).
+
+    Required actions that are not text (shown as Python reprs), a screening ID that is a path, a name on
     record that is a number: each used to parse; each is now a ContractError."""
     body = {**real_service.of("screen")[1].body, **change}
     with pytest.raises(ContractError):
@@ -450,7 +452,9 @@ def test_found_by_the_fuzz_malformed_fields_the_client_used_to_accept(
 
 
 def test_a_required_action_too_big_to_print_is_a_contract_error(real_service: RealService) -> None:
-    """str() of a 5,000-digit int raises ValueError (Python's int-to-text limit), which is not a
+    """A required action too big to print is a ContractError, not a ValueError.
+
+    str() of a 5,000-digit int raises ValueError (Python's int-to-text limit), which is not a
     ContractError: parse_screening used to let it escape."""
     body = {**real_service.of("screen")[1].body, "required_actions": [10**5000]}
     with pytest.raises(ContractError):
@@ -874,7 +878,9 @@ def test_found_by_the_fuzz_answers_that_raised_instead_of_failing(
 def test_found_by_the_fuzz_retry_after_zero_does_not_hammer_the_service(
     raw_server: RawServer, clock: VirtualClock, client_settings: Settings
 ) -> None:
-    """A 503 with Retry-After: 0 on every answer made the client retry with no pause at all until its
+    """Retry-After: 0 does not make a retry storm (found by the fuzz).
+
+    A 503 with Retry-After: 0 on every answer made the client retry with no pause at all until its
     budget ran out: hundreds of requests a second at a service that said it was overloaded."""
     raw_server.answer = Answer(503, b"{}", [(b"Retry-After", b"0")])
     before = raw_server.requests
@@ -890,7 +896,9 @@ def test_found_by_the_fuzz_retry_after_zero_does_not_hammer_the_service(
 def test_a_lookup_the_kiosk_would_show_as_clean_must_say_so_in_full(
     raw_server: RawServer, clock: VirtualClock, client_settings: Settings
 ) -> None:
-    """account_risk handed any JSON object to the kiosk, which read advice.get(...) on the GUI thread: a
+    """A kiosk lookup is shown only when the answer is complete.
+
+    account_risk handed any JSON object to the kiosk, which read advice.get(...) on the GUI thread: a
     string there raised AttributeError, and a body with only "status": "no_record" showed a green result."""
     for body in ({"status": "no_record"}, {"account": "***2", "status": "no_record", "advice": "safe"}):
         raw_server.answer = Answer(200, json.dumps(body).encode(), [(b"Content-Type", b"application/json")])

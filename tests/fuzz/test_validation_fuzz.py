@@ -498,7 +498,9 @@ def test_refusals_show_what_to_fix_in_visible_text(
 
 @pytest.mark.parametrize("mark", ["\u202e", "\u200e", "\u2066", "\u2063", "\U000e0041", "\u180e"])
 def test_invisible_marks_are_dropped_so_what_is_sent_is_what_the_teller_sees(mark: str) -> None:
-    """Found by the fuzz: bidirectional marks, invisible operators and tags were kept and sent.
+    """Invisible marks are dropped, so what is sent is what the teller sees (found by the fuzz).
+
+    Bidirectional marks, invisible operators and tags were kept and sent.
 
     A right-to-left override turns what a supervisor reads around, and a mark inside 安全账户 hides the
     phrase from the service's scam-phrase rules while the teller sees it unchanged.
