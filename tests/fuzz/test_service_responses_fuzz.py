@@ -860,12 +860,20 @@ def test_a_bad_answer_never_lets_the_remittance_proceed(
             Answer(503, b"{}", [(b"Retry-After", b"Mon, 01 Jan 99999999999999999999 00:00:00 GMT")]),
             id="retry-after-year-out-of-range",
         ),
+        pytest.param(
+            Answer(302, b"{}", [(b"Location", b"\x80\xff/elsewhere")]), id="redirect-location-not-utf8"
+        ),
+        pytest.param(Answer(301, b"{}", [(b"Location", b"http://[::1/")]), id="redirect-location-not-a-url"),
     ],
 )
 def test_found_by_the_fuzz_answers_that_raised_instead_of_failing(
     raw_server: RawServer, clock: VirtualClock, client_settings: Settings, answer: Answer
 ) -> None:
-    """RecursionError from the JSON reader and OverflowError from the date reader escaped ServiceClient."""
+    """Answers that raised out of ServiceClient are a ServiceFailure (found by the fuzz).
+
+    RecursionError from the JSON reader, OverflowError from the date reader, and UnicodeDecodeError or
+    ValueError from requests reading a redirect's Location (it does, even when not following it).
+    """
     raw_server.answer = answer
     client = _client(raw_server, client_settings, clock)
     try:
@@ -921,3 +929,24 @@ def test_the_raw_server_can_fail_the_client(
         assert client.submit_prescreen(PRESCREEN_ANSWERS) == body
     finally:
         client.close()
+
+
+def test_found_by_the_fuzz_text_that_is_not_utf8_is_not_taken_for_the_answer(
+    raw_server: RawServer, clock: VirtualClock, client_settings: Settings
+) -> None:
+    """An answer that is not UTF-8 is unreadable, not read with its bad bytes replaced.
+
+    requests' .json() decoded a GBK body as UTF-8 with replacement characters and the client accepted the
+    garbled pre-screen texts as the service's answer.
+    """
+    body = {"code": "KQ7-M4X", "expires_at": "2026-11-28T09:00:00Z", "created_at": "2026-11-27T09:00:00Z",
+            "answers": {"purpose": "other", "remarks": "客户神情紧张"}}  # fmt: skip
+    raw_server.answer = Answer(
+        200, json.dumps(body, ensure_ascii=False).encode("gbk"), [(b"Content-Type", b"application/json")]
+    )
+    client = _client(raw_server, client_settings, clock)
+    try:
+        outcome = client.get_prescreen("KQ7-M4X")
+    finally:
+        client.close()
+    assert isinstance(outcome, ServiceFailure) and outcome.reason is FailureReason.BAD_RESPONSE, outcome
