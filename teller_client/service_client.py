@@ -44,6 +44,25 @@ log = logging.getLogger("counterguard.network")
 T = TypeVar("T")
 RETRY_STATUSES = {429, 502, 503, 504}
 _FIRST_BACKOFF_SECONDS = 0.2
+# The largest answer the client reads (after decompression). Its answers are a few kilobytes; without
+# a cap a small gzip body can inflate to hundreds of megabytes in the teller's client.
+MAX_ANSWER_BYTES = 1024 * 1024
+_READ_CHUNK_BYTES = 64 * 1024
+
+
+class _AnswerTooLargeError(Exception):
+    pass
+
+
+def _read_capped(response: requests.Response) -> None:
+    """Read the streamed answer into response.content, refusing one over MAX_ANSWER_BYTES."""
+    received = bytearray()
+    for chunk in response.iter_content(_READ_CHUNK_BYTES):
+        received += chunk
+        if len(received) > MAX_ANSWER_BYTES:
+            response.close()
+            raise _AnswerTooLargeError
+    response._content = bytes(received)  # what requests itself stores once it has read the body
 
 
 class FailureReason(StrEnum):
@@ -426,7 +445,13 @@ class ServiceClient:
                         headers=headers,
                         timeout=timeout,
                         allow_redirects=False,
+                        stream=True,
                     )
+                    _read_capped(response)  # inside the cut-off: the whole answer is bounded in time
+            except _AnswerTooLargeError:
+                return ServiceFailure(
+                    FailureReason.BAD_RESPONSE, f"{path}: answer larger than {MAX_ANSWER_BYTES} bytes"
+                )
             except requests.exceptions.RequestException as error:
                 failure, may_retry = _failed_attempt(path, error, cutoff.expired)
                 if not may_retry:

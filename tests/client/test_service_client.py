@@ -6,6 +6,7 @@ within the configured bound), 503 with Retry-After, and answers that do not matc
 """
 
 import copy
+import gzip
 import json
 import time
 import uuid
@@ -20,7 +21,7 @@ from sqlalchemy import func, select
 from screening_service.database import make_engine
 from screening_service.schema import idempotency_records, screenings
 from teller_client.contract import DECISIONS, ContractError, ScreeningResult, SessionGrant, parse_screening
-from teller_client.service_client import FailureReason, ServiceClient, ServiceFailure
+from teller_client.service_client import MAX_ANSWER_BYTES, FailureReason, ServiceClient, ServiceFailure
 from tests.client.conftest import HangingServer, LosingProxy, MakeClient, Reply, ScriptedServer
 from tests.service.conftest import RunningService, customer, remittance
 
@@ -631,3 +632,17 @@ def test_mutated_answers_through_the_client_never_become_allow(
     result = client.screen(remittance(), "property-key")
     check_never_allow_unless_the_body_says_so(body, result)
     assert len(fake_service.requests) == 1
+
+
+@pytest.mark.parametrize("compressed", [False, True], ids=["plain", "gzip"])
+def test_an_oversized_answer_is_refused_without_reading_it_all(
+    make_client: MakeClient, fake_service: ScriptedServer, compressed: bool
+) -> None:
+    # 64 MiB of JSON whitespace: gzip squeezes it into about 64 KB, which used to inflate in memory.
+    huge = b"{" + b" " * (64 * 1024 * 1024) + b"}"
+    body, headers = (gzip.compress(huge, 9), {"Content-Encoding": "gzip"}) if compressed else (huge, {})
+    fake_service.script(Reply(200, body, headers))
+    client = make_client(fake_service.url, retry_budget_seconds=2)
+    failure = failure_of(client.health(), FailureReason.BAD_RESPONSE)
+    assert str(MAX_ANSWER_BYTES) in failure.detail
+    assert len(fake_service.requests) == 1  # not retried: the same answer would come back
