@@ -3,7 +3,7 @@
 import csv
 import logging
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -170,6 +170,60 @@ def is_card_number(number: str) -> bool:
     return 51 <= int(number[:2]) <= 55 or 2221 <= int(number[:4]) <= 2720
 
 
+class _Lines:
+    """The physical lines the csv reader takes, counted and kept until the next record."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines = iter(lines)
+        self.number = 0
+        self.taken: list[str] = []
+
+    def __iter__(self) -> "_Lines":
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.number += 1
+        self.taken.append(line)
+        return line
+
+
+# (line number, cells, or why the line is no record)
+Record = tuple[int, list[str] | None, str | None]
+
+
+def _one_line(number: int, line: str) -> Record:
+    try:
+        return number, next(csv.reader([line]), []), None
+    except csv.Error as error:
+        return number, None, str(error)
+
+
+def _records(lines: Iterable[str]) -> Iterator[Record]:
+    """CSV records, one per line. No field of a list holds a line break, so a record that runs over
+    several lines is a quote opened and never closed: that line is reported, and the lines it swallowed
+    are read again one by one instead of disappearing into one field (a police list loses no rows)."""
+    source = _Lines(lines)
+    reader = csv.reader(source)
+    while True:
+        source.taken.clear()
+        first = source.number + 1
+        try:
+            cells: list[str] | None = next(reader)
+            problem = None
+        except StopIteration:
+            return
+        except csv.Error as error:  # a field over the size limit, often after an unclosed quote
+            cells, problem = None, str(error)
+        if len(source.taken) <= 1:
+            yield first, cells, problem
+            continue
+        # (When the swallowed lines passed the field size limit, that is only the symptom.)
+        yield first, None, "a quote opened on this line is not closed on it"
+        for offset, line in enumerate(source.taken[1:], 1):
+            yield _one_line(first + offset, line)
+
+
 def parse_list_rows(
     lines: Iterable[str], typologies: Iterable[str], origin: str, report: ImportReport
 ) -> list[ListRow]:
@@ -179,11 +233,9 @@ def parse_list_rows(
     UTF-8 reach the row they are in and reject only that row.
     """
     known = set(typologies)
-    reader = csv.reader(lines)
-    try:
-        header = [name.strip() for name in next(reader)]
-    except (StopIteration, csv.Error):
-        header = []
+    records = _records(lines)
+    _line, header_cells, _problem = next(records, (1, None, None))
+    header = [name.strip() for name in header_cells or []]
     missing = [column for column in IMPORT_COLUMNS if column not in header]
     if missing:
         report.errors.append(
@@ -195,20 +247,11 @@ def parse_list_rows(
     # account -> (row, line); one copy of each bank, typology and date, however many rows have it
     rows: dict[str, tuple[ListRow, int]] = {}
     shared: dict[Any, Any] = {}
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:  # a NUL byte, a field of more than 128 KiB, a broken quote
-            report.rows_read += 1
-            report.errors.append(f"{origin}: line {reader.line_num}: {error}")
-            continue
-        if not cells:
+    for line, cells, unreadable in records:
+        if cells == []:
             continue  # a blank line
         report.rows_read += 1
-        line = reader.line_num
-        problem, row = _parse_row(cells, len(header), columns, known)
+        problem, row = (unreadable, None) if cells is None else _parse_row(cells, len(header), columns, known)
         if problem is not None or row is None:
             report.errors.append(f"{origin}: line {line}: {problem}")
             continue
