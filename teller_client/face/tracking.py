@@ -8,8 +8,8 @@ multiple-face refusal stays honest because the whole frame is searched again:
 - whenever the last search did not find exactly one face (nothing to track, or two people),
 - whenever the region loses the face (on the same frame: the face is looked for everywhere),
 - when `full_frame_seconds` have passed since the last whole-frame search, so that a second face
-  entering anywhere in the picture is refused at the latest on the first frame analysed
-  `full_frame_seconds` after it appeared (a face entering the region itself is refused at once),
+  entering anywhere in the picture is refused less than `full_frame_seconds` after the first
+  analysed frame that shows it (two faces found in the region itself are refused at once),
 - when the caller asks for it (FaceVerification does for the frame that can decide the match).
 
 A tracked frame therefore always follows, within `full_frame_seconds`, a whole-frame search that
@@ -99,7 +99,8 @@ class FaceTracker:
             if not detection.rects:
                 detection = None  # lost here: the face may have moved anywhere, so look everywhere
         if detection is None:
-            # A tracked face that needed the upsampled pass: the fast pass would only find nothing again.
+            # A tracked face that needed the upsampled pass is too small for the fast one: go straight to
+            # the upsampled pass, which finds larger faces too.
             upsampled = self._track is not None and region is not None and self._track.upsample > 0
             detection = self.analyzer.detect(frame, upsampled=upsampled)
             self._last_full = now
