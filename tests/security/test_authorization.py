@@ -149,6 +149,7 @@ def authz(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) ->
         )
     finally:
         process.stop()
+    assert "Traceback" not in process.log(), process.log()[-5000:]
 
 
 def table_counts(database_url: str) -> dict[str, int]:

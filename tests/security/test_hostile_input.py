@@ -118,6 +118,8 @@ def target(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) -
         yield Target(service, service.teller(), sign_in_key, fuzz_teller)
     finally:
         process.stop()
+    # Whatever the cases sent, the service caught it: no unhandled exception in its log.
+    assert "Traceback" not in process.log(), process.log()[-5000:]
 
 
 def table_counts(database_url: str) -> dict[str, int]:
@@ -497,6 +499,13 @@ def test_fragments_in_headers_are_refused(target: Target, fragment: str) -> None
         assert problem_of(refused, 401)["type"].endswith(":unauthorized")
     bearer = Api(target.service.url, target.service.seed.counter_key, fragment).screen(remittance())
     problem_of(bearer, 401)
+    # Header bytes that are not Latin-1 text (UTF-8 here) reach the service as odd characters: still a 401.
+    utf8 = requests.get(
+        f"{target.service.url}/v1/health",
+        headers={"X-Terminal-Key": f"cgk_中文_{fragment}".encode()},
+        timeout=10,
+    )
+    problem_of(utf8, 401)
     assert table_counts(target.database_url) == before
 
 
