@@ -84,6 +84,7 @@ class ServiceFailure:
     detail: str
     status: int | None = None
     problem: Mapping[str, Any] | None = None
+    retry_after_seconds: float | None = None  # the service's Retry-After, when it said how long to wait
 
     @property
     def problem_type(self) -> str:
@@ -470,8 +471,14 @@ class ServiceClient:
                 reason = (
                     FailureReason.BUSY if response.status_code in (429, 503) else FailureReason.SERVER_ERROR
                 )
-                failure = self._failed(reason, f"{path}: HTTP {response.status_code}", response)
                 retry_after = _retry_after_seconds(response)
+                failure = ServiceFailure(
+                    reason,
+                    f"{path}: HTTP {response.status_code}",
+                    response.status_code,
+                    _problem_document(response),
+                    retry_after,
+                )
                 if retry_after is not None:
                     # Never sooner than our own backoff: "Retry-After: 0" on every answer would otherwise
                     # make a retry storm at a service that said it is overloaded.
@@ -504,6 +511,15 @@ class ServiceClient:
     @staticmethod
     def _failed(reason: FailureReason, detail: str, response: requests.Response) -> ServiceFailure:
         return ServiceFailure(reason, detail, response.status_code)
+
+
+def _problem_document(response: requests.Response) -> dict[str, Any] | None:
+    """The problem document of an error answer, if it has one (it says, e.g., why the service is busy)."""
+    try:
+        data = json.loads(response.content)
+    except (ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def _as_dict(data: Any) -> dict[str, Any]:

@@ -89,6 +89,14 @@ def _drop_invisible(text: str) -> str:
     return "".join(char for char in text if unicodedata.category(char) != "Cf")
 
 
+def clean_free_text(text: str) -> str:
+    """A note or an answer as sent: without invisible format characters and without control characters
+    other than line breaks and tabs (pasted text can carry them; the service refuses them), trimmed.
+    """
+    kept = (char for char in _drop_invisible(text) if char in "\r\n\t" or unicodedata.category(char) != "Cc")
+    return "".join(kept).strip()
+
+
 def _shown(text: str, limit: int = 20) -> str:
     """Typed text quoted in a message: invisible characters spelled out as U+XXXX, at most `limit` shown."""
     shown = "".join(char if char.isprintable() else f"U+{ord(char):04X}" for char in text[: limit + 1])

@@ -17,10 +17,14 @@ from typing import Any, Protocol
 from teller_client.contract import ScreeningResult
 from teller_client.masking import mask_account, mask_id_number
 from teller_client.service_client import FailureReason, ServiceFailure
+from teller_client.validation import clean_free_text
 
 log = logging.getLogger("counterguard.workflow")
 
 MAX_FACE_ATTEMPTS = 3
+# The service's limits for an acknowledgement (docs/api.md): longer text is refused there.
+NOTE_MAX_CHARACTERS = 1000
+ANSWER_MAX_CHARACTERS = 500
 # Which consent text the customer was shown; recorded with their answer.
 CONSENT_WORDING_VERSION = "face-consent-2026-11"
 
@@ -345,7 +349,13 @@ class CounterSession:
         self._require(State.ACKNOWLEDGE)
         result = self.result
         assert result is not None
-        answers = {key: value for key, value in (answers or {}).items() if value.strip()}
+        cleaned = {key: clean_free_text(value) for key, value in (answers or {}).items()}
+        answers = {key: value for key, value in cleaned.items() if value}
+        note = clean_free_text(note)
+        if len(note) > NOTE_MAX_CHARACTERS:
+            raise WorkflowError(f"the note is too long: at most {NOTE_MAX_CHARACTERS} characters")
+        if any(len(answer) > ANSWER_MAX_CHARACTERS for answer in answers.values()):
+            raise WorkflowError(f"an answer is too long: at most {ANSWER_MAX_CHARACTERS} characters")
         if action not in result.allowed_actions:
             raise WorkflowError(f"'{action}' is not allowed for a '{result.decision}' decision")
         if action == "proceed" and result.decision in ("warn", "hold"):
@@ -362,7 +372,7 @@ class CounterSession:
             "client_event_id": f"evt_{uuid.uuid4().hex}",
             "action": action,
             "answers": [{"question_id": key, "answer": value} for key, value in answers.items()],
-            "note": note.strip(),
+            "note": note,
         }
         if action == "delay_arrival":
             body["delay"] = delay

@@ -129,6 +129,8 @@ ZH_CN = {
     "Screening UNAVAILABLE — the remittance has not been screened": "筛查不可用 — 本笔汇款尚未经过筛查",
     "Last remittance: {outcome}": "上一笔汇款：{outcome}",
     "This teller ID is locked after too many wrong passwords. Ask a supervisor or IT.": "密码错误次数过多，该柜员号已锁定。请联系主管或科技人员。",
+    "Too many failed sign-ins at this terminal. Wait {minutes} minute(s) before trying again, "
+    "or ask a supervisor.": "本终端登录失败次数过多。请等待 {minutes} 分钟后再试，或联系主管。",
     "Not allowed: {detail}": "无权操作：{detail}",
     "Teller ID or password is wrong.": "柜员号或密码错误。",
     "The service refused this: {detail}": "服务拒绝了该操作：{detail}",

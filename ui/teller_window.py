@@ -5,6 +5,7 @@ never freezes; results come back here on the GUI thread.
 """
 
 import logging
+import math
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -752,6 +753,12 @@ class TellerWindow(QMainWindow):
     def _failure_text(self, failure: ServiceFailure) -> str:
         if failure.status == 423:
             return self.tr("This teller ID is locked after too many wrong passwords. Ask a supervisor or IT.")
+        if failure.problem_type.endswith("sign-in-throttled"):
+            minutes = max(1, math.ceil((failure.retry_after_seconds or 60) / 60))
+            return self.tr(
+                "Too many failed sign-ins at this terminal. Wait {minutes} minute(s) before trying again, "
+                "or ask a supervisor."
+            ).format(minutes=minutes)
         if failure.reason is FailureReason.UNAUTHORIZED:
             if failure.status == 403:
                 return self.tr("Not allowed: {detail}").format(detail=failure.detail.split(": ", 1)[-1])

@@ -1269,273 +1269,278 @@ Please ask a member of staff for help.</source>
 <context>
     <name>TellerWindow</name>
     <message>
-        <location filename="../../ui/teller_window.py" line="262" />
+        <location filename="../../ui/teller_window.py" line="263" />
         <source>Finish the current remittance before signing out.</source>
         <translation>请先办结当前汇款再退出登录。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="327" />
+        <location filename="../../ui/teller_window.py" line="328" />
         <source>Finish the current remittance first.</source>
         <translation>请先办结当前汇款。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="418" />
+        <location filename="../../ui/teller_window.py" line="419" />
         <source>No more face attempts: verify the identity by the alternative procedure.</source>
         <translation>人脸核验次数已用完：请按替代流程核验身份。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="451" />
+        <location filename="../../ui/teller_window.py" line="452" />
         <source>No pre-screen has this code, or it has expired. Check the code with the customer.</source>
         <translation>没有该预筛查码，或已过期。请与客户核对预筛查码。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="557" />
+        <location filename="../../ui/teller_window.py" line="558" />
         <source>Supervisor approval not given: the supervisor ID or password is wrong, or that person is not a supervisor of this branch.</source>
         <translation>主管审批未通过：主管工号或密码错误，或该人员不是本网点主管。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="588" />
+        <location filename="../../ui/teller_window.py" line="589" />
         <source>Completed</source>
         <translation>已办理</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="589" />
+        <location filename="../../ui/teller_window.py" line="590" />
         <source>Completed with delayed arrival</source>
         <translation>已办理（延迟到账）</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="590" />
+        <location filename="../../ui/teller_window.py" line="591" />
         <source>Cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="591" />
+        <location filename="../../ui/teller_window.py" line="592" />
         <source>Offline procedure — queued for screening</source>
         <translation>离线流程 — 待恢复后筛查</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="593" />
+        <location filename="../../ui/teller_window.py" line="594" />
         <source>not screened</source>
         <translation>未筛查</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="681" />
+        <location filename="../../ui/teller_window.py" line="682" />
         <source>Account {account} reported (reference {report}).</source>
         <translation>账户 {account} 已上报（编号 {report}）。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="703" />
+        <location filename="../../ui/teller_window.py" line="704" />
         <source>Service: checking…</source>
         <translation>服务：检查中…</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="705" />
+        <location filename="../../ui/teller_window.py" line="706" />
         <source>Service: connected</source>
         <translation>服务：已连接</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="707" />
+        <location filename="../../ui/teller_window.py" line="708" />
         <source>Service: NOT reachable</source>
         <translation>服务：无法连接</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="709" />
+        <location filename="../../ui/teller_window.py" line="710" />
         <source>Audit records waiting: {count}</source>
         <translation>待上送审计记录：{count}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="714" />
+        <location filename="../../ui/teller_window.py" line="715" />
         <source>{count} offline remittance(s) found risky after sending ({decisions}): stop them before arrival and tell a supervisor</source>
         <translation>有 {count} 笔离线汇款事后筛查发现风险（{decisions}）：请在到账前拦截并报告主管</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="733" />
+        <location filename="../../ui/teller_window.py" line="734" />
         <source>Confirm the customer's identity, then key the remittance.</source>
         <translation>请先确认客户身份，再录入汇款信息。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="734" />
+        <location filename="../../ui/teller_window.py" line="735" />
         <source>Key the remittance and press Enter to screen it.</source>
         <translation>请录入汇款信息，按回车提交筛查。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="735" />
+        <location filename="../../ui/teller_window.py" line="736" />
         <source>Sending for screening…</source>
         <translation>正在提交筛查…</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="736" />
+        <location filename="../../ui/teller_window.py" line="737" />
         <source>Screening… please wait</source>
         <translation>正在筛查…请稍候</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="737" />
+        <location filename="../../ui/teller_window.py" line="738" />
         <source>Screening: no risk found — completing the remittance</source>
         <translation>筛查结果：未发现风险 — 正在办理</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="738" />
+        <location filename="../../ui/teller_window.py" line="739" />
         <source>Screening: WARNING — see the risk warning</source>
         <translation>筛查结果：风险提示 — 请查看提示窗口</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="739" />
+        <location filename="../../ui/teller_window.py" line="740" />
         <source>Screening: HOLD — supervisor approval needed</source>
         <translation>筛查结果：暂停 — 需主管审批</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="740" />
+        <location filename="../../ui/teller_window.py" line="741" />
         <source>Screening: BLOCKED — this remittance must not be made</source>
         <translation>筛查结果：拦截 — 本笔汇款不得办理</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="741" />
+        <location filename="../../ui/teller_window.py" line="742" />
         <source>Screening UNAVAILABLE — the remittance has not been screened</source>
         <translation>筛查不可用 — 本笔汇款尚未经过筛查</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="742" />
+        <location filename="../../ui/teller_window.py" line="743" />
         <source>Last remittance: {outcome}</source>
         <translation>上一笔汇款：{outcome}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="754" />
+        <location filename="../../ui/teller_window.py" line="755" />
         <source>This teller ID is locked after too many wrong passwords. Ask a supervisor or IT.</source>
         <translation>密码错误次数过多，该柜员号已锁定。请联系主管或科技人员。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="757" />
+        <location filename="../../ui/teller_window.py" line="759" />
+        <source>Too many failed sign-ins at this terminal. Wait {minutes} minute(s) before trying again, or ask a supervisor.</source>
+        <translation>本终端登录失败次数过多。请等待 {minutes} 分钟后再试，或联系主管。</translation>
+    </message>
+    <message>
+        <location filename="../../ui/teller_window.py" line="764" />
         <source>Not allowed: {detail}</source>
         <translation>无权操作：{detail}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="758" />
+        <location filename="../../ui/teller_window.py" line="765" />
         <source>Teller ID or password is wrong.</source>
         <translation>柜员号或密码错误。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="761" />
+        <location filename="../../ui/teller_window.py" line="768" />
         <source>The service refused this: {detail}</source>
         <translation>服务拒绝了该操作：{detail}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="762" />
+        <location filename="../../ui/teller_window.py" line="769" />
         <source>The screening service cannot be used right now ({reason}). Try again.</source>
         <translation>筛查服务暂时无法使用（{reason}），请重试。</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="459" />
-        <location filename="../../ui/teller_window.py" line="771" />
+        <location filename="../../ui/teller_window.py" line="460" />
+        <location filename="../../ui/teller_window.py" line="778" />
         <source>That step could not be completed: {error}</source>
         <translation>该步骤未能完成：{error}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="775" />
+        <location filename="../../ui/teller_window.py" line="782" />
         <source>the disk is full</source>
         <translation>磁盘已满</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="776" />
+        <location filename="../../ui/teller_window.py" line="783" />
         <source>the disk is read-only</source>
         <translation>磁盘为只读</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="777" />
+        <location filename="../../ui/teller_window.py" line="784" />
         <source>a disk error</source>
         <translation>磁盘错误</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="779" />
+        <location filename="../../ui/teller_window.py" line="786" />
         <source>The audit log cannot be written ({problem}). Nothing may be done unrecorded: this remittance has stopped and must not be carried out. Call IT and give them the audit log file: {path}</source>
         <translation>审计日志无法写入（{problem}）。任何操作都必须留有记录：此笔汇款已停止，不得办理。请联系IT，并告知审计日志文件：{path}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="807" />
+        <location filename="../../ui/teller_window.py" line="814" />
         <source>Audit log unavailable</source>
         <translation>审计日志不可用</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="823" />
+        <location filename="../../ui/teller_window.py" line="830" />
         <source>Something went wrong: {error}</source>
         <translation>发生错误：{error}</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="826" />
+        <location filename="../../ui/teller_window.py" line="833" />
         <source> — DEMO</source>
         <translation> — 演示</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="827" />
+        <location filename="../../ui/teller_window.py" line="834" />
         <source>DEMO — not connected to a real screening service</source>
         <translation>演示模式 — 未连接真实筛查服务</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="828" />
+        <location filename="../../ui/teller_window.py" line="835" />
         <source>&amp;Counter</source>
         <translation>柜面(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="829" />
+        <location filename="../../ui/teller_window.py" line="836" />
         <source>&amp;New customer</source>
         <translation>新客户(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="830" />
+        <location filename="../../ui/teller_window.py" line="837" />
         <source>&amp;Report suspicious account…</source>
         <translation>上报可疑账户(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="831" />
+        <location filename="../../ui/teller_window.py" line="838" />
         <source>&amp;Lock screen</source>
         <translation>锁定屏幕(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="833" />
+        <location filename="../../ui/teller_window.py" line="840" />
         <source>Switch to English</source>
         <translation>Switch to English</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="835" />
+        <location filename="../../ui/teller_window.py" line="842" />
         <source>Switch to Chinese</source>
         <translation>切换为中文</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="837" />
+        <location filename="../../ui/teller_window.py" line="844" />
         <source>Sign &amp;out</source>
         <translation>退出登录(&amp;O)</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="838" />
+        <location filename="../../ui/teller_window.py" line="845" />
         <source>This session's remittances</source>
         <translation>本次登录办理的汇款</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="840" />
+        <location filename="../../ui/teller_window.py" line="847" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="840" />
+        <location filename="../../ui/teller_window.py" line="847" />
         <source>Payee</source>
         <translation>收款账号</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="840" />
+        <location filename="../../ui/teller_window.py" line="847" />
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="840" />
+        <location filename="../../ui/teller_window.py" line="847" />
         <source>Decision</source>
         <translation>筛查结论</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="840" />
+        <location filename="../../ui/teller_window.py" line="847" />
         <source>Outcome</source>
         <translation>办理结果</translation>
     </message>
     <message>
-        <location filename="../../ui/teller_window.py" line="853" />
+        <location filename="../../ui/teller_window.py" line="860" />
         <source>Finish the current remittance before closing.</source>
         <translation>请先办结当前汇款再关闭程序。</translation>
     </message>

@@ -309,3 +309,25 @@ def test_a_step_that_cannot_be_recorded_does_not_happen() -> None:
     with pytest.raises(OSError, match="disk full"):
         session.identify(CUSTOMER)
     assert session.state is State.IDENTIFY and session.customer is None
+
+
+def test_pasted_invisible_and_control_characters_are_taken_out_of_notes_and_answers(
+    session: CounterSession,
+) -> None:
+    # The service refuses direction marks and control characters (422): pasted text must not strand a
+    # decision. Line breaks stay: a note may have several lines.
+    screened(session, "warn", ("q1",))
+    body = session.acknowledgement(
+        "proceed", {"q1": "朋\u200b友\x07"}, note="\u202e已核实\u202c\r\n第二行\x00"
+    )
+    assert body["answers"] == [{"question_id": "q1", "answer": "朋友"}]
+    assert body["note"] == "已核实\r\n第二行"
+
+
+def test_a_note_longer_than_the_service_accepts_is_refused_before_sending(session: CounterSession) -> None:
+    screened(session, "warn", ("q1",))
+    with pytest.raises(WorkflowError, match="at most 1000"):
+        session.acknowledgement("proceed", {"q1": "朋友"}, note="很" * 1001)
+    with pytest.raises(WorkflowError, match="at most 500"):
+        session.acknowledgement("proceed", {"q1": "朋" * 501}, note="已核实")
+    assert session.state is State.ACKNOWLEDGE  # nothing recorded: the teller shortens it and goes on
