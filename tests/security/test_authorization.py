@@ -23,22 +23,16 @@ from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, update
 
 from screening_service.admin import add_teller, issue_terminal_key
 from screening_service.database import make_engine
 from screening_service.schema import (
-    acknowledgements,
-    audit_records,
-    idempotency_records,
-    listed_accounts,
-    prescreens,
-    reports,
-    screenings,
     sessions,
     tellers,
 )
 from screening_service.settings import ServiceSettings
+from tests.security.service_rows import screened, table_counts
 from tests.service.conftest import (
     PROJECT_ROOT,
     Api,
@@ -77,16 +71,6 @@ PUBLIC = {
     "/healthz": "liveness for load balancers: answers {'status': 'ok'} and touches nothing else",
     "/openapi.json": "the published contract; it holds no data",
 }
-BUSINESS_TABLES: tuple[Table, ...] = (
-    screenings,
-    acknowledgements,
-    reports,
-    listed_accounts,
-    prescreens,
-    audit_records,
-    idempotency_records,
-    sessions,
-)
 
 
 @dataclass
@@ -152,17 +136,6 @@ def authz(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) ->
     assert "Traceback" not in process.log(), process.log()[-5000:]
 
 
-def table_counts(database_url: str) -> dict[str, int]:
-    engine = make_engine(database_url)
-    with engine.connect() as connection:
-        counts = {
-            table.name: int(connection.execute(select(func.count()).select_from(table)).scalar_one())
-            for table in BUSINESS_TABLES
-        }
-    engine.dispose()
-    return counts
-
-
 def set_column(database_url: str, table: Table, where: Any, **values: Any) -> None:
     engine = make_engine(database_url)
     with engine.begin() as connection:
@@ -194,13 +167,6 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
-
-
-def screened(api: Api, **changes: Any) -> dict[str, Any]:
-    response = api.screen(remittance(**changes))
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def answers_for(screening: dict[str, Any]) -> list[dict[str, str]]:

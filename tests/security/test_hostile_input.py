@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 import pytest
 import requests
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, insert, select
 
 from screening_service.admin import issue_terminal_key
 from screening_service.database import make_engine
@@ -35,13 +35,11 @@ from screening_service.schema import (
     account_directory,
     acknowledgements,
     audit_records,
-    idempotency_records,
-    listed_accounts,
     prescreens,
     reports,
     screenings,
-    sessions,
 )
+from tests.security.service_rows import screened, table_counts
 from tests.service.conftest import (
     Api,
     RunningService,
@@ -62,16 +60,6 @@ TOO_LARGE_SECONDS = 2.0
 # limit) raised it by 29-58 MB.
 PEAK_GROWTH_BYTES = 4 * MIB
 
-BUSINESS_TABLES: tuple[Table, ...] = (
-    screenings,
-    acknowledgements,
-    reports,
-    listed_accounts,
-    prescreens,
-    audit_records,
-    idempotency_records,
-    sessions,
-)
 
 FRAGMENTS = {
     "sql": "'; DROP TABLE screenings;--",
@@ -122,18 +110,6 @@ def target(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) -
     assert "Traceback" not in process.log(), process.log()[-5000:]
 
 
-def table_counts(database_url: str) -> dict[str, int]:
-    """Row counts of the tables a request could write; counting also proves each table still exists."""
-    engine = make_engine(database_url)
-    with engine.connect() as connection:
-        counts = {
-            table.name: int(connection.execute(select(func.count()).select_from(table)).scalar_one())
-            for table in BUSINESS_TABLES
-        }
-    engine.dispose()
-    return counts
-
-
 def stored(database_url: str, table: Table, key_column: str, key: str, column: str) -> Any:
     engine = make_engine(database_url)
     with engine.connect() as connection:
@@ -168,13 +144,6 @@ def post_raw(api: Api, path: str, data: Any, **headers: str) -> requests.Respons
         headers={**api.headers(), "Content-Type": "application/json", **headers},
         timeout=30,
     )
-
-
-def screened(api: Api, **changes: Any) -> dict[str, Any]:
-    response = api.screen(remittance(**changes))
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def audit_record(**changes: Any) -> dict[str, Any]:
