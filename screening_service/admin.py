@@ -20,7 +20,7 @@ class AdminError(ValueError):
 
 
 def _check_id(option: str, value: str) -> None:
-    if not _ID.match(value):
+    if not _ID.fullmatch(value):
         raise AdminError(f"{option} {value!r}: use 2-32 letters, digits, '-' or '_'")
 
 

@@ -37,7 +37,7 @@ def normalise_account(value: str) -> str:
     # ASCII only: str.upper() turns some other letters into ASCII ones ("ſ" into "S"), which would let
     # a look-alike spelling pass as the account.
     compact = value.replace(" ", "").upper() if value.isascii() else ""
-    if not _ACCOUNT.match(compact):
+    if not _ACCOUNT.fullmatch(compact):
         raise ValueError(
             "must be 8 to 30 digits (a Chinese account or card number) or an IBAN "
             "(two letters, two check digits, then letters and digits)"
@@ -123,7 +123,7 @@ class RequestModel(BaseModel):
 
 def resident_id_problem(number: str) -> str | None:
     """GB 11643: 17 digits, a check character from the weighted sum, and a real birth date."""
-    if not _RESIDENT_ID.match(number):
+    if not _RESIDENT_ID.fullmatch(number):
         return "must be 18 characters: 17 digits and a final digit or X"
     total = sum(int(digit) * weight for digit, weight in zip(number[:17], _ID_WEIGHTS, strict=True))
     if _ID_CHECK[total % 11] != number[17]:
@@ -171,7 +171,7 @@ class Customer(RequestModel):
         compact = value.replace(" ", "").upper()
         # ASCII letters and digits only: "E123\u200b4567" or a full-width "Ｅ1234567" would otherwise be
         # another customer to the history rules than "E1234567".
-        if not _ID_NUMBER.match(compact):
+        if not _ID_NUMBER.fullmatch(compact):
             raise ValueError("must be the letters and digits printed on the document (ASCII, no other marks)")
         return compact
 
@@ -222,7 +222,7 @@ class FaceVerification(RequestModel):
 
 
 def _amount(value: str) -> str:
-    if not _AMOUNT.match(value):
+    if not _AMOUNT.fullmatch(value):
         raise ValueError(
             'must be a decimal string with at most 2 decimals and no separators, e.g. "12500.00"'
         )
@@ -242,7 +242,7 @@ _LONG_NUMBER = re.compile(r"[0-9０-９][0-9０-９ -]{6,}[0-9０-９]")
 def normalise_prescreen_code(value: str) -> str:
     """`abc-234`, `ABC 234` and `ABC234` are the same code; returns the stored form `ABC234`."""
     compact = re.sub(r"[\s-]", "", value).upper()
-    if not _PRESCREEN_CODE.match(compact):
+    if not _PRESCREEN_CODE.fullmatch(compact):
         raise ValueError(
             "must be a 6-character pre-screen code like ABC-234 "
             "(letters and the digits 2-9; there is no 0, 1, I, L or O)"

@@ -320,7 +320,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
     ) -> JSONResponse:
         """Record the teller's outcome; the same client_event_id again returns the same record."""
         at, session = teller(key, token)
-        if not SCREENING_ID.match(screening_id):
+        if not SCREENING_ID.fullmatch(screening_id):
             raise invalid_field("screening_id", "is not a screening ID (scr_ followed by letters and digits)")
         return stored_response(acknowledge(ctx, at, session, screening_id, body))
 

@@ -46,7 +46,7 @@ def check_key(key: str | None, required: bool) -> str | None:
                 [{"field": "header.Idempotency-Key", "message": "required"}],
             )
         return None
-    if not _KEY.match(key):
+    if not _KEY.fullmatch(key):
         raise ProblemError(
             400,
             "idempotency-key-invalid",

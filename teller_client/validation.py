@@ -544,7 +544,7 @@ def check_bank_name(text: str, field: FieldLabel = PAYEE_BANK) -> Checked[str]:
 def check_document_number(text: str, field: FieldLabel = DOCUMENT_NUMBER) -> Checked[str]:
     """Passports and permits: 5 to 40 letters and digits (the resident ID has its own check)."""
     number = normalise_input(text)
-    if not _DOCUMENT.match(number):
+    if not _DOCUMENT.fullmatch(number):
         return _error(
             field,
             "应为5至40位字母或数字，请按证件核对",

@@ -854,3 +854,23 @@ def test_report_sizes_are_refused_by_name(target: Target, field: str, value: str
     before = table_counts(target.database_url)
     assert_names_field(target.teller.post("/v1/reports", report_body(**{field: value})), field)
     assert table_counts(target.database_url) == before
+
+
+POLICE_LISTED = "6222000011112222337"  # 刘洋, on the demo police list: always a block
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", " \n"], ids=["lf", "crlf", "space-lf"])
+@pytest.mark.parametrize("field", ["payee_account", "payer_account", "amount", "customer.id_number"])
+def test_a_trailing_line_break_never_slips_a_value_past_its_check(
+    target: Target, field: str, ending: str
+) -> None:
+    """A trailing line break is refused by name: it once passed `^...$` and hid a listed payee"""
+    body = remittance(payee_account=POLICE_LISTED, payee_name="刘洋")
+    if field == "customer.id_number":
+        body["customer"]["id_number"] += ending
+    else:
+        body[field] += ending
+    before = table_counts(target.database_url)
+    response = target.teller.screen(body)
+    assert_names_field(response, field)
+    assert table_counts(target.database_url) == before
