@@ -119,9 +119,9 @@ class CounterSession:
     idempotency_key: str | None = None
     result: ScreeningResult | None = None
     last_failure: ServiceFailure | None = None
-    # An acknowledgement sent without an answer coming back (the service may have recorded it),
-    # with the supervisor who approved it: the same choice is sent again exactly as it was.
-    unanswered: tuple[dict[str, Any], str | None] | None = None
+    # Acknowledgements sent without an answer (the service may hold them), with their supervisor:
+    # each is sent again as it was if the teller repeats that choice.
+    unanswered: list[tuple[dict[str, Any], str | None]] = field(default_factory=list)
     police_referred: bool = False
     face_consent_given: bool | None = None
     steps: list[str] = field(default_factory=list)
@@ -349,8 +349,7 @@ class CounterSession:
         self._require(State.ACKNOWLEDGE)
         result = self.result
         assert result is not None
-        cleaned = {key: clean_free_text(value) for key, value in (answers or {}).items()}
-        answers = {key: value for key, value in cleaned.items() if value}
+        answers = _cleaned_answers(answers)
         note = clean_free_text(note)
         if len(note) > NOTE_MAX_CHARACTERS:
             raise WorkflowError(f"the note is too long: at most {NOTE_MAX_CHARACTERS} characters")
@@ -424,7 +423,7 @@ class CounterSession:
         )
         if action == "refer_police":
             self.police_referred = True
-        self.unanswered = None
+        self._settled(body)
 
     def unanswered_acknowledgement(
         self,
@@ -438,25 +437,30 @@ class CounterSession:
         Its answer may only have been lost: the service then holds it, and answers a new
         client_event_id with "already decided" but the same one with what it recorded.
         """
-        if self.unanswered is None or self.state is not State.ACKNOWLEDGE:
+        if self.state is not State.ACKNOWLEDGE:
             return None
-        body, supervisor_id = self.unanswered
-        kept = [(key, value) for key, value in (answers or {}).items() if value.strip()]
-        choice = (action, kept, note.strip(), delay if action == "delay_arrival" else None)
-        if choice != _choice(body):
-            return None
-        return dict(body), supervisor_id
+        # Compared as acknowledgement() builds the body, so pasted invisible characters still match.
+        kept = list(_cleaned_answers(answers).items())
+        choice = (action, kept, clean_free_text(note), delay if action == "delay_arrival" else None)
+        for body, supervisor_id in self.unanswered:
+            if choice == _choice(body):
+                return dict(body), supervisor_id
+        return None
+
+    def _settled(self, body: Mapping[str, Any]) -> None:
+        """The service answered this acknowledgement (accepted or refused): it is no longer in doubt."""
+        event = body["client_event_id"]
+        self.unanswered = [entry for entry in self.unanswered if entry[0]["client_event_id"] != event]
 
     def acknowledgement_failed(
         self, body: Mapping[str, Any], failure: ServiceFailure, supervisor_id: str | None = None
     ) -> None:
         """The service did not accept it: the remittance stays undecided; the teller retries or cancels."""
         self._require(State.ACKNOWLEDGE)
+        self._settled(body)
         if failure.reason is not FailureReason.REJECTED:
             # No answer: the service may hold it. REJECTED is an answer: this body was not recorded.
-            self.unanswered = (dict(body), supervisor_id)
-        elif self.unanswered is not None and self.unanswered[0]["client_event_id"] == body["client_event_id"]:
-            self.unanswered = None
+            self.unanswered.append((dict(body), supervisor_id))
         self._step(
             "acknowledgement_failed",
             {
@@ -487,6 +491,12 @@ def _face_payload(summary: FaceSummary) -> dict[str, Any]:
         "liveness": summary.liveness,
         "quality_history": list(summary.quality_history),
     }
+
+
+def _cleaned_answers(answers: Mapping[str, str] | None) -> dict[str, str]:
+    """The answers as sent: cleaned of pasted invisible characters, empty ones left out."""
+    cleaned = {key: clean_free_text(value) for key, value in (answers or {}).items()}
+    return {key: value for key, value in cleaned.items() if value}
 
 
 def _choice(body: Mapping[str, Any]) -> tuple[str, list[tuple[str, str]], str, str | None]:

@@ -331,3 +331,36 @@ def test_a_note_longer_than_the_service_accepts_is_refused_before_sending(sessio
     with pytest.raises(WorkflowError, match="at most 500"):
         session.acknowledgement("proceed", {"q1": "朋" * 501}, note="已核实")
     assert session.state is State.ACKNOWLEDGE  # nothing recorded: the teller shortens it and goes on
+
+
+def _lost(session: CounterSession, body: dict[str, Any]) -> None:
+    session.acknowledging(body)
+    session.acknowledgement_failed(body, ServiceFailure(FailureReason.TIMEOUT, "no answer"))
+
+
+def test_a_repeated_choice_with_pasted_invisible_characters_is_sent_again_as_it_was(
+    session: CounterSession,
+) -> None:
+    screened(session, "warn", ("q1",))
+    typed = {"answers": {"q1": "朋友\u200b"}, "note": "已核实\u200b"}
+    first = session.acknowledgement("proceed", typed["answers"], typed["note"])
+    _lost(session, first)
+    again = session.unanswered_acknowledgement("proceed", typed["answers"], typed["note"])
+    assert again is not None and again[0]["client_event_id"] == first["client_event_id"]
+
+
+def test_an_unanswered_choice_is_kept_across_a_police_referral(session: CounterSession) -> None:
+    # Proceed sent, its answer lost (the service may hold it); the teller then refers to the police,
+    # which is accepted but not final. Repeating proceed must send the first one again, not a new event.
+    at_entry(session).submit(REMITTANCE)
+    session.screened(result("warn", ("q1",), allowed=("cancel", "proceed", "refer_police")))
+    proceed = session.acknowledgement("proceed", {"q1": "朋友"}, "已核实")
+    _lost(session, proceed)
+    police = session.acknowledgement("refer_police")
+    session.acknowledging(police)
+    session.acknowledged(police)
+    again = session.unanswered_acknowledgement("proceed", {"q1": "朋友"}, "已核实")
+    assert again is not None and again[0]["client_event_id"] == proceed["client_event_id"]
+    # Once the service has answered it, it is no longer in doubt.
+    session.acknowledgement_failed(again[0], ServiceFailure(FailureReason.REJECTED, "already decided"))
+    assert session.unanswered_acknowledgement("proceed", {"q1": "朋友"}, "已核实") is None
