@@ -54,6 +54,15 @@ class _AnswerTooLargeError(Exception):
     pass
 
 
+class _NoRedirectSession(requests.Session):
+    """A session that never looks at a redirect: requests reads a 3xx answer's whole body to prepare the
+    next request even when it does not follow it (before our cap applies), and reads its Location.
+    """
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        return None
+
+
 def _read_capped(response: requests.Response) -> None:
     """Read the streamed answer into response.content, refusing one over MAX_ANSWER_BYTES."""
     received = bytearray()
@@ -113,6 +122,7 @@ class _Cutoff:
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
         self.expired = False
+        self._done = False
 
     @contextmanager
     def after(self, seconds: float) -> Iterator[None]:
@@ -125,9 +135,16 @@ class _Cutoff:
         finally:
             timer.cancel()
             _Cutoff._current.cutoff = None
+            with self._lock:
+                # A timer already firing must not cut a connection that is back in the pool (another
+                # thread may have taken it) nor mark a complete answer as cut off.
+                self._done = True
+                self._sockets.clear()
 
     def _cut(self) -> None:
         with self._lock:
+            if self._done:
+                return
             self.expired = True
             for sock in self._sockets:
                 _shut(sock)
@@ -136,7 +153,10 @@ class _Cutoff:
     def watch(cls, sock: socket.socket | None) -> None:
         """Called as a connection starts reading an answer, on the thread making the attempt."""
         cutoff: _Cutoff | None = getattr(cls._current, "cutoff", None)
-        if cutoff is None or sock is None:
+        if cutoff is not None and not isinstance(sock, socket.socket):
+            # Through an HTTPS proxy, urllib3's SSLTransport: its socket underneath is what to shut.
+            sock = getattr(sock, "socket", None)
+        if cutoff is None or not isinstance(sock, socket.socket):
             return
         with cutoff._lock:
             cutoff._sockets.append(sock)
@@ -179,9 +199,10 @@ class _CutoffAdapter(HTTPAdapter):
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = _WATCHED_POOLS
 
-    def proxy_manager_for(self, *args: Any, **kwargs: Any) -> Any:
-        manager = super().proxy_manager_for(*args, **kwargs)
-        manager.pool_classes_by_scheme = _WATCHED_POOLS
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        if not proxy.lower().startswith("socks"):  # SOCKS pools are their own: replacing them skips the proxy
+            manager.pool_classes_by_scheme = _WATCHED_POOLS
         return manager
 
 
@@ -282,7 +303,7 @@ class ServiceClient:
         self._settings = settings
         self._sleep = sleep
         self.session_token: str | None = None
-        self._http = requests.Session()  # trust_env: proxies come from the environment
+        self._http = _NoRedirectSession()  # trust_env: proxies come from the environment
         self._http.mount("http://", _CutoffAdapter())
         self._http.headers.update({"X-Terminal-Key": terminal_key, "Accept": "application/json"})
         if self.base_url.startswith("https://"):

@@ -8,7 +8,10 @@ within the configured bound), 503 with Retry-After, and answers that do not matc
 import copy
 import gzip
 import json
+import socket
 import time
+import tracemalloc
+import types
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -21,7 +24,13 @@ from sqlalchemy import func, select
 from screening_service.database import make_engine
 from screening_service.schema import idempotency_records, screenings
 from teller_client.contract import DECISIONS, ContractError, ScreeningResult, SessionGrant, parse_screening
-from teller_client.service_client import MAX_ANSWER_BYTES, FailureReason, ServiceClient, ServiceFailure
+from teller_client.service_client import (
+    MAX_ANSWER_BYTES,
+    FailureReason,
+    ServiceClient,
+    ServiceFailure,
+    _Cutoff,
+)
 from tests.client.conftest import HangingServer, LosingProxy, MakeClient, Reply, ScriptedServer
 from tests.service.conftest import RunningService, customer, remittance
 
@@ -646,3 +655,45 @@ def test_an_oversized_answer_is_refused_without_reading_it_all(
     failure = failure_of(client.health(), FailureReason.BAD_RESPONSE)
     assert str(MAX_ANSWER_BYTES) in failure.detail
     assert len(fake_service.requests) == 1  # not retried: the same answer would come back
+
+
+def test_a_redirect_is_not_read_either(make_client: MakeClient, fake_service: ScriptedServer) -> None:
+    # requests used to read a 3xx answer's whole body (to prepare following it) before our cap applied.
+    huge = b"{" + b" " * (64 * 1024 * 1024) + b"}"
+    fake_service.script(Reply(302, gzip.compress(huge, 9), {"Content-Encoding": "gzip", "Location": "/x"}))
+    client = make_client(fake_service.url, retry_budget_seconds=2)
+    tracemalloc.start()
+    try:
+        failure = failure_of(client.health(), FailureReason.BAD_RESPONSE)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "redirected" in failure.detail or str(MAX_ANSWER_BYTES) in failure.detail
+    assert peak < 16 * 1024 * 1024, f"{peak / 2**20:.0f} MiB read for a redirect"
+
+
+def test_a_cut_off_timer_firing_late_touches_nothing() -> None:
+    # The timer may fire just after the answer was read and the connection went back to the pool,
+    # where another thread may take it: a late cut must neither shut it nor call the answer cut off.
+    left, right = socket.socketpair()
+    with left, right:
+        cutoff = _Cutoff()
+        with cutoff.after(60):
+            _Cutoff.watch(left)
+        cutoff._cut()  # what a timer already running when the attempt ended does
+        assert not cutoff.expired
+        right.sendall(b"x")
+        assert left.recv(1) == b"x"  # still open
+
+
+def test_the_cut_off_reaches_the_socket_under_a_proxy_tunnel() -> None:
+    # Through an HTTPS proxy urllib3 reads from an SSLTransport, which is not a socket but wraps one.
+    left, right = socket.socketpair()
+    with left, right:
+        tunnel = types.SimpleNamespace(socket=left)
+        cutoff = _Cutoff()
+        with cutoff.after(60):
+            _Cutoff.watch(tunnel)  # type: ignore[arg-type]
+            cutoff._cut()
+            assert cutoff.expired
+            assert left.recv(1) == b""  # shut down: the read ends at once
