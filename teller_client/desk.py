@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from teller_client.audit import AuditUnavailableError
 from teller_client.contract import ScreeningResult, SessionGrant, TellerIdentity
 from teller_client.runtime import Runtime
 from teller_client.service_client import FailureReason, ServiceFailure, new_idempotency_key
@@ -43,10 +44,15 @@ class Desk:
         with self._lock:
             grant = self.runtime.client.sign_in(teller_id.strip(), password)
             if isinstance(grant, SessionGrant):
-                # Recorded first: with the audit log unavailable nobody is signed in here.
-                self.runtime.audit.append(
-                    "teller_signed_in", {"teller_id": grant.teller.teller_id, "role": grant.teller.role}
-                )
+                # Recorded first: with the audit log unavailable nobody is signed in here, and the
+                # service session just opened is closed again.
+                try:
+                    self.runtime.audit.append(
+                        "teller_signed_in", {"teller_id": grant.teller.teller_id, "role": grant.teller.role}
+                    )
+                except AuditUnavailableError:
+                    self.runtime.client.sign_out()
+                    raise
                 self.teller = grant.teller
             return grant
 
@@ -58,10 +64,13 @@ class Desk:
 
     def sign_out(self) -> None:
         with self._lock:
-            if self.teller is not None:
-                self.runtime.audit.append("teller_signed_out", {"teller_id": self.teller.teller_id})
-            self.runtime.client.sign_out()
-            self.teller = None
+            try:
+                if self.teller is not None:
+                    self.runtime.audit.append("teller_signed_out", {"teller_id": self.teller.teller_id})
+            finally:
+                # Signed out whatever the audit log says: leaving the session open would be worse.
+                self.runtime.client.sign_out()
+                self.teller = None
 
     def new_customer(self) -> CounterSession:
         if self.teller is None:
@@ -163,14 +172,14 @@ class Desk:
     ) -> None:
         with self._lock:
             sent_before = session.screening_request()  # what the failed attempts sent with this key
-            request = session.offline_procedure(supervisor_id, note, arrival_mode)
-            assert session.idempotency_key is not None
-            self.runtime.offline_queue.put(
-                session.idempotency_key,
-                session.session_id,
-                request,
-                None if sent_before == request else sent_before,
-            )
+            key = session.idempotency_key
+            assert key is not None
+
+            def queue(request: dict[str, Any]) -> None:
+                first = None if sent_before == request else sent_before
+                self.runtime.offline_queue.put(key, session.session_id, request, first)
+
+            session.offline_procedure(supervisor_id, note, arrival_mode, queue)
             self.runtime.delivery.wake()
 
     def prescreen(self, code: str) -> dict[str, Any] | ServiceFailure:

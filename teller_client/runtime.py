@@ -1,6 +1,7 @@
 """Wires the client core together: settings, the service (central or embedded demo), audit, delivery."""
 
 import logging
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,7 +90,18 @@ def open_runtime(settings: Settings, start_delivery: bool = True) -> Runtime:
         if embedded is not None:
             embedded.stop()
         raise StartupError(str(error)) from error
-    queue = OfflineQueue(paths.data_dir() / "offline_queue.db")
+    queue_file = paths.data_dir() / "offline_queue.db"
+    try:
+        queue = OfflineQueue(queue_file)
+    except sqlite3.Error as error:  # the offline procedure would have nowhere to keep its remittances
+        audit.close()
+        client.close()
+        if embedded is not None:
+            embedded.stop()
+        raise StartupError(
+            f"The offline queue {queue_file} cannot be opened ({error}). Call IT: the disk may be full or "
+            "read-only."
+        ) from error
     late_risks: list[LateRisk] = []
     delivery = DeliveryWorker(
         audit,

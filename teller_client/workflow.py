@@ -7,7 +7,7 @@ supervisor-approved offline procedure that queues the remittance for screening l
 
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -303,11 +303,17 @@ class CounterSession:
         return self.screening_request()
 
     def offline_procedure(
-        self, supervisor_id: str, note: str, arrival_mode: str = "next_day"
+        self,
+        supervisor_id: str,
+        note: str,
+        arrival_mode: str = "next_day",
+        queue: Callable[[dict[str, Any]], None] | None = None,
     ) -> dict[str, Any]:
         """Supervisor-approved: sent with delayed arrival, screened as soon as the service is back.
 
-        Delayed arrival is required so that a block found later can still stop the money.
+        Delayed arrival is required so that a block found later can still stop the money. `queue`
+        keeps the request for screening; it runs before the step is recorded, so a remittance is never
+        recorded as queued (and so finished) unless it is in the queue. If it raises, nothing changes.
         """
         self._require(State.UNAVAILABLE)
         if not supervisor_id.strip() or not note.strip():
@@ -317,11 +323,18 @@ class CounterSession:
         assert self.remittance is not None
         # The pre-screen code stays out of the queued request: it may have expired by the time the
         # service is back, and the service would refuse the request (422) instead of screening it.
-        dropped_code = self.remittance.prescreen_code
+        original = self.remittance
+        dropped_code = original.prescreen_code
         self.remittance = Remittance(
-            **{**self.remittance.__dict__, "arrival_mode": arrival_mode, "prescreen_code": None}
+            **{**original.__dict__, "arrival_mode": arrival_mode, "prescreen_code": None}
         )
         request = self.screening_request()
+        if queue is not None:
+            try:
+                queue(request)
+            except BaseException:
+                self.remittance = original
+                raise
         self._step(
             "offline_procedure",
             {

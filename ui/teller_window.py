@@ -798,6 +798,7 @@ class TellerWindow(QMainWindow):
             self.sign_in_page.show_error(message)
             return
         if self._page == "lock":
+            self.lock_page.unlock_button.setEnabled(True)  # to try again once IT has fixed the disk
             self.lock_page.show_error(message)
             return
         self._submitting = False

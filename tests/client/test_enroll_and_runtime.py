@@ -101,3 +101,11 @@ def test_embedded_runtime_is_marked_demo(isolated_data_dir: Path) -> None:
         assert isinstance(wrong, ServiceFailure) and wrong.reason is FailureReason.UNAUTHORIZED
     finally:
         runtime.close()
+
+
+def test_an_offline_queue_that_cannot_open_stops_start_up_and_says_so(isolated_data_dir: Path) -> None:
+    url = "https://screening.bank.example"
+    credentials.store_terminal_key(url, "cgk_000000000000_test")
+    (isolated_data_dir / "offline_queue.db").mkdir(parents=True)  # not a database file: cannot open
+    with pytest.raises(StartupError, match=r"offline queue .*offline_queue\.db cannot be opened.*Call IT"):
+        open_runtime(load_settings({"service_url": url}), start_delivery=False)

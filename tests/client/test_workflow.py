@@ -1,6 +1,7 @@
 """Every transition of the counter workflow, the illegal ones, and the fail-closed branch."""
 
 import json
+import sqlite3
 from collections.abc import Iterator, Mapping
 from datetime import date
 from decimal import Decimal
@@ -364,3 +365,24 @@ def test_an_unanswered_choice_is_kept_across_a_police_referral(session: CounterS
     # Once the service has answered it, it is no longer in doubt.
     session.acknowledgement_failed(again[0], ServiceFailure(FailureReason.REJECTED, "already decided"))
     assert session.unanswered_acknowledgement("proceed", {"q1": "朋友"}, "已核实") is None
+
+
+def test_a_remittance_the_queue_cannot_keep_is_not_recorded_as_queued(
+    session: CounterSession, store: AuditStore
+) -> None:
+    at_entry(session).submit(REMITTANCE)
+    session.screening_failed(UNAVAILABLE)
+    records_before = len(store.records())
+
+    def full_disk(request: dict[str, Any]) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with pytest.raises(sqlite3.OperationalError):
+        session.offline_procedure("S2001", "central service down", "next_day", full_disk)
+    # Still undecided, and the teller can retry, cancel or try the offline procedure again.
+    assert session.state is State.UNAVAILABLE and not session.finished
+    assert len(store.records()) == records_before
+    assert session.screening_request()["arrival_mode"] == "realtime"
+    kept: list[dict[str, Any]] = []
+    session.offline_procedure("S2001", "central service down", "next_day", kept.append)
+    assert kept[0]["arrival_mode"] == "next_day" and session.state is State.OFFLINE_QUEUED

@@ -139,6 +139,7 @@ def test_nobody_signs_in_unrecorded(sqlite_service: RunningService, audit_fault:
         with pytest.raises(AuditUnavailableError):
             desk.sign_in("T1001", "teller-demo-1")
         assert desk.teller is None
+        assert runtime.client.session_token is None  # the service session it opened was closed again
         with pytest.raises(WorkflowError):
             desk.new_customer()
         assert runtime.audit.records() == []
