@@ -9,6 +9,7 @@ the audit outbox before the dialog is allowed to close.
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from teller_client.contract import ScreeningResult
+from teller_client.workflow import ANSWER_MAX_CHARACTERS, NOTE_MAX_CHARACTERS
 from ui.prescreen_text import PrescreenWording
 from ui.widgets import DECISION_COLOURS, BlockingDialog, decision_banner_style
 
@@ -91,7 +93,7 @@ class RiskWarningDialog(BlockingDialog):
             check.setObjectName(f"asked_{question.id}")
             answer = QLineEdit()
             answer.setObjectName(f"answer_{question.id}")
-            answer.setMaxLength(500)
+            answer.setMaxLength(ANSWER_MAX_CHARACTERS)
             grid.addWidget(check, row * 2, 0)
             grid.addWidget(answer, row * 2 + 1, 0)
             check.toggled.connect(self._update_proceed)
@@ -104,6 +106,7 @@ class RiskWarningDialog(BlockingDialog):
         self.note.setObjectName("note")
         self.note.setTabChangesFocus(True)
         self.note.setMaximumHeight(70)
+        self.note.textChanged.connect(self._limit_note)
         self.note.textChanged.connect(self._update_proceed)
         self.note_label = QLabel()
         self.note_label.setBuddy(self.note)
@@ -223,6 +226,13 @@ class RiskWarningDialog(BlockingDialog):
         ):
             missing.append(self.tr("supervisor ID and password"))
         return missing
+
+    def _limit_note(self) -> None:
+        """QPlainTextEdit has no maximum length: cut the note at what the service accepts, as typed."""
+        text = self.note.toPlainText()
+        if len(text) > NOTE_MAX_CHARACTERS:
+            self.note.setPlainText(text[:NOTE_MAX_CHARACTERS])
+            self.note.moveCursor(QTextCursor.MoveOperation.End)
 
     def _update_proceed(self) -> None:
         if self.proceed_button is None:

@@ -191,6 +191,8 @@ def test_warn_proceeds_with_answers_and_a_note(
     for answer in dialog.question_answers.values():
         answer.setText("网店正常货款")
     assert not dialog.proceed_button.isEnabled()  # the note is missing
+    dialog.note.setPlainText("很" * 1500)  # pasted: cut at what the service accepts, never refused later
+    assert len(dialog.note.toPlainText()) == 1000
     dialog.note.setPlainText("客户为网店店主，已核实订单")
     assert dialog.proceed_button.isEnabled()
     with qtbot.waitSignal(window.sig_transaction_recorded, timeout=TIMEOUT_MS):
