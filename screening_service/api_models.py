@@ -609,3 +609,8 @@ class AuditRecordResponse(BaseModel):
     record_id: str
     received_at: str
     duplicate: bool
+    chain: Literal["linked", "unlinked", "broken"] = Field(
+        description="linked: its hash is right and it links to the records around it held here; "
+        "unlinked: its hash is right, its neighbours are not here (yet); broken: its hash does not match "
+        "its content, or it does not link to a neighbour (the counter's log was altered: investigate)"
+    )

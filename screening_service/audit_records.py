@@ -1,8 +1,9 @@
 """POST /v1/audit-records: the counters' decision records, stored once however often they are sent."""
 
+import hashlib
 import json
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +18,10 @@ from screening_service.schema import audit_records
 from screening_service.timeutil import iso, utc_now
 
 log = logging.getLogger("screening_service.audit")
+
+GENESIS_HASH = "0" * 64  # the prev_hash of a counter's first record
+
+ChainStatus = Literal["linked", "unlinked", "broken"]
 
 # Face images and encodings never leave the counter; a record that seems to carry one is refused.
 FORBIDDEN_PAYLOAD_KEYS = {"image", "frame", "frames", "photo", "encoding", "encodings", "face_image"}
@@ -47,6 +52,7 @@ def store_record(ctx: ServiceContext, terminal: Terminal, request: AuditRecordRe
             existing = _existing(connection, terminal, request)
             if existing is not None:
                 return existing
+            chain = _chain_status(connection, terminal, request)
             received_at = utc_now()
             connection.execute(
                 audit_records.insert().values(
@@ -68,15 +74,62 @@ def store_record(ctx: ServiceContext, terminal: Terminal, request: AuditRecordRe
             raise
         return existing
     log.info(
-        "audit record %s #%d (%s) from %s",
+        "audit record %s #%d (%s) from %s: chain %s",
         request.record_id,
         request.sequence,
         request.kind,
         terminal.terminal_id,
+        chain,
     )
+    if chain == "broken":
+        # Stored all the same: it is evidence, and refusing it would only stall the counter's outbox.
+        log.critical(
+            "audit chain broken at record %s #%d from %s: the counter's log was altered or damaged",
+            request.record_id,
+            request.sequence,
+            terminal.terminal_id,
+        )
     return StoredResponse(
-        201, {"record_id": request.record_id, "received_at": iso(received_at), "duplicate": False}
+        201,
+        {"record_id": request.record_id, "received_at": iso(received_at), "duplicate": False, "chain": chain},
     )
+
+
+def expected_hash(request: AuditRecordRequest) -> str:
+    """The hash the counter must have given this record (teller_client.audit.record_hash, same material)."""
+    payload = json.dumps(request.payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    material = "\x1f".join(
+        (
+            str(request.sequence),
+            request.record_id,
+            request.created_at,
+            request.kind,
+            payload,
+            request.prev_hash,
+        )
+    )
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def _chain_status(connection: Any, terminal: Terminal, request: AuditRecordRequest) -> ChainStatus:
+    """Whether the record is what its hash says, and links to the records around it held here."""
+    if expected_hash(request) != request.hash:
+        return "broken"
+    neighbours = connection.execute(
+        select(audit_records.c.sequence, audit_records.c.prev_hash, audit_records.c.record_hash).where(
+            audit_records.c.terminal_id == terminal.terminal_id,
+            audit_records.c.sequence.in_((request.sequence - 1, request.sequence + 1)),
+        )
+    ).all()
+    before = [row for row in neighbours if row.sequence == request.sequence - 1]
+    after = [row for row in neighbours if row.sequence == request.sequence + 1]
+    if request.sequence == 1 and request.prev_hash != GENESIS_HASH:
+        return "broken"
+    if any(row.record_hash != request.prev_hash for row in before):
+        return "broken"
+    if any(row.prev_hash != request.hash for row in after):
+        return "broken"
+    return "linked" if request.sequence == 1 or before else "unlinked"
 
 
 def _existing(connection: Any, terminal: Terminal, request: AuditRecordRequest) -> StoredResponse | None:
@@ -93,6 +146,13 @@ def _existing(connection: Any, terminal: Terminal, request: AuditRecordRequest) 
             "audit-record-differs",
             f"Audit record {request.record_id} was delivered before with other content.",
         )
+    chain = _chain_status(connection, terminal, request)
     return StoredResponse(
-        200, {"record_id": request.record_id, "received_at": iso(row.received_at), "duplicate": True}
+        200,
+        {
+            "record_id": request.record_id,
+            "received_at": iso(row.received_at),
+            "duplicate": True,
+            "chain": chain,
+        },
     )

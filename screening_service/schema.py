@@ -213,6 +213,7 @@ audit_records = Table(
     Column("payload_json", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("record_hash", String(64), nullable=False),
+    Index("ix_audit_records_terminal_sequence", "terminal_id", "sequence"),
 )
 
 # Lobby pre-screen questionnaires (kiosk mode): structured answers only, no names or account
