@@ -420,18 +420,14 @@ class ServiceClient:
                 f"{path}: redirected (HTTP {response.status_code}), not followed",
                 response,
             )
+        if response.status_code >= 400:  # with a problem document, or e.g. a proxy's HTML error page
+            return self._problem(path, response, _problem_document(response))
         data: Any = None
         if response.status_code != 204:
             try:
-                # Strictly UTF-8 (or UTF-16/32, told by the bytes), as JSON must be: requests' .json() would
-                # replace bytes it cannot decode and hand on the garbled text as if it were the answer.
-                data = json.loads(response.content)
-            except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python recurses
-                if response.status_code >= 400:  # e.g. a proxy's HTML error page: still a 5xx, 401...
-                    return self._problem(path, response, None)
+                data = _json_body(response)
+            except (ValueError, RecursionError):
                 return self._failed(FailureReason.BAD_RESPONSE, f"{path}: answer is not JSON", response)
-        if response.status_code >= 400:
-            return self._problem(path, response, data)
         try:
             return parse(data)
         except ContractError as error:
@@ -518,8 +514,9 @@ class ServiceClient:
             self._sleep(wait)
             backoff = min(backoff * 2, 2.0)
 
-    def _problem(self, path: str, response: requests.Response, data: Any) -> ServiceFailure:
-        problem = data if isinstance(data, dict) else None
+    def _problem(
+        self, path: str, response: requests.Response, problem: Mapping[str, Any] | None
+    ) -> ServiceFailure:
         detail = str((problem or {}).get("detail", f"HTTP {response.status_code}"))
         if response.status_code in (401, 403):
             reason = FailureReason.UNAUTHORIZED
@@ -534,10 +531,19 @@ class ServiceClient:
         return ServiceFailure(reason, detail, response.status_code)
 
 
+def _json_body(response: requests.Response) -> Any:
+    """The answer's JSON. ValueError if it is not JSON; RecursionError if nested deeper than Python recurses.
+
+    Strictly UTF-8 (or UTF-16/32, told by the bytes), as JSON must be: requests' .json() would replace
+    bytes it cannot decode and hand on the garbled text as if it were the answer.
+    """
+    return json.loads(response.content)
+
+
 def _problem_document(response: requests.Response) -> dict[str, Any] | None:
     """The problem document of an error answer, if it has one (it says, e.g., why the service is busy)."""
     try:
-        data = json.loads(response.content)
+        data = _json_body(response)
     except (ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
