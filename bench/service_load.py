@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import functools
 import http.client
 import json
 import os
@@ -36,7 +37,7 @@ import threading
 import time
 import tomllib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -229,7 +230,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_service(database: str, workers: int, log_path: Path) -> Iterator[int]:
+def running_service(database: str, workers: int, log_path: Path) -> Iterator[tuple[int, int]]:
+    """Starts `serve`; yields (port, process ID)."""
     port = free_port()
     with log_path.open("w") as log_file:
         process = subprocess.Popen(
@@ -262,7 +264,7 @@ def running_service(database: str, workers: int, log_path: Path) -> Iterator[int
                     raise RuntimeError(f"service did not answer within {STARTUP_TIMEOUT_S} s")
                 time.sleep(0.1)
             time.sleep(0.5 * workers)  # let every worker process finish starting
-            yield port
+            yield port, process.pid
         finally:
             process.terminate()
             try:
@@ -339,6 +341,87 @@ class LoadResult:
     @property
     def rate(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+
+# ------------------------------------------------------------------ CPU accounting (Linux /proc)
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def _process_seconds(pids: list[int]) -> float:
+    ticks = 0
+    for pid in pids:
+        fields = _stat_fields(pid)
+        if fields:
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _service_pids(root: int) -> list[int]:
+    """The service process and its worker processes."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat_fields(int(entry.name))):
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        found.append(pid)
+        pending.extend(children.get(pid, []))
+    return found
+
+
+def _postgres_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().split(b"\0", 1)[0]
+            except OSError:
+                continue
+            if command.startswith(b"postgres") or command.endswith(b"/postgres"):
+                pids.append(int(entry.name))
+    return pids
+
+
+def _machine_busy_seconds() -> float:
+    values = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle, iowait
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class CpuUse:
+    """CPU seconds spent during one measured row, by whom."""
+
+    service: float
+    database: float
+    generator: float
+    machine: float
+
+    @property
+    def others(self) -> float:
+        return max(0.0, self.machine - self.service - self.database - self.generator)
+
+
+def measure_cpu(service_pid: int, backend: str, run: Callable[[], LoadResult]) -> tuple[LoadResult, CpuUse]:
+    """Runs the load and accounts the CPU: the service's processes, the PostgreSQL server's, the load
+    generator's (a child of this process) and the machine's in all, so a row run while other work
+    shared the cores says so."""
+    pids = _service_pids(service_pid)
+    database_pids = _postgres_pids() if backend == "postgres" else []
+    before = (_process_seconds(pids), _process_seconds(database_pids), os.times(), _machine_busy_seconds())
+    result = run()
+    after = (_process_seconds(pids), _process_seconds(database_pids), os.times(), _machine_busy_seconds())
+    generator = (after[2].children_user + after[2].children_system) - (
+        before[2].children_user + before[2].children_system
+    )
+    return result, CpuUse(after[0] - before[0], after[1] - before[1], generator, after[3] - before[3])
 
 
 def lua_string(value: str) -> str:
@@ -518,6 +601,7 @@ class Row:
     listed: int
     result: LoadResult
     import_seconds: float
+    cpu: CpuUse
 
 
 @dataclass
@@ -544,20 +628,28 @@ def bench_backend(options: Options, backend: str, scratch: Path) -> None:
         rng = random.Random(1)
         bodies = request_bodies(rng, 20_000, options.rows)
         for workers in options.workers:
-            with running_service(database, workers, folder / f"service-w{workers}.log") as port:
+            with running_service(database, workers, folder / f"service-w{workers}.log") as (port, pid):
                 key = seeded.counter_key
                 headers = {"X-Terminal-Key": key, "Authorization": f"Bearer {sign_in(port, key)}"}
                 sanity_check(port, headers, rng)
                 for connections in options.connections:
                     if options.warmup > 0:
                         load(options, port, headers, bodies, connections, options.warmup, folder)
-                    result = load(options, port, headers, bodies, connections, options.duration, folder)
-                    row = Row(backend, workers, connections, options.rows, result, seeded.import_seconds)
+                    result, cpu = measure_cpu(
+                        pid,
+                        backend,
+                        functools.partial(
+                            load, options, port, headers, bodies, connections, options.duration, folder
+                        ),
+                    )
+                    row = Row(backend, workers, connections, options.rows, result, seeded.import_seconds, cpu)
                     options.rows_done.append(row)
                     log(
                         f"{backend} workers={workers} connections={connections}: "
                         f"{result.rate:.0f} screenings/s, p50 {result.p50_ms:.1f} ms, "
-                        f"p99 {result.p99_ms:.1f} ms, {result.errors} errors ({result.requests} requests)"
+                        f"p99 {result.p99_ms:.1f} ms, {result.errors} errors ({result.requests} requests); "
+                        f"CPU s: service {cpu.service:.1f}, database {cpu.database:.1f}, "
+                        f"wrk {cpu.generator:.1f}, other processes {cpu.others:.1f}"
                     )
 
 
@@ -633,15 +725,25 @@ def render(options: Options, command: str, notes: str) -> str:
         f"Target: at least {TARGET_RATE:,.0f} screenings/s with p99 under {TARGET_P99_MS:g} ms.",
         "",
         "| backend | workers | concurrency | listed accounts | screenings/s | p50 ms | p99 ms | errors "
+        "| service CPU ms per screening | database CPU ms per screening | cores taken by other processes "
         "| import time for listed accounts |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in options.rows_done:
+        requests = max(row.result.requests, 1)
+        database = f"{1000 * row.cpu.database / requests:.2f}" if row.backend == "postgres" else "-"
         lines.append(
             f"| {row.backend} | {row.workers} | {row.connections} | {row.listed:,} | "
             f"{row.result.rate:,.0f} | {row.result.p50_ms:.1f} | {row.result.p99_ms:.1f} | "
-            f"{row.result.errors} | {row.import_seconds:.1f} s |"
+            f"{row.result.errors} | {1000 * row.cpu.service / requests:.2f} | {database} | "
+            f"{row.cpu.others / max(row.result.seconds, 0.001):.2f} | {row.import_seconds:.1f} s |"
         )
+    lines += [
+        "",
+        "CPU columns: the service's processes (all workers) and the PostgreSQL server's, per screening "
+        "answered; the last one is the machine's busy time that neither they nor wrk account for, "
+        "in cores (other work sharing the two cores during the row).",
+    ]
     lines += ["", "Reproduce:", "", "```", command, "```", ""]
     if notes:
         lines += [notes.strip(), ""]

@@ -13,8 +13,9 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp
 
 from screening_service import __version__
 from screening_service.acknowledgements import acknowledge
@@ -41,12 +42,13 @@ from screening_service.audit_records import store_record
 from screening_service.auth import (
     TellerSession,
     Terminal,
-    authenticate_teller,
+    authenticate_counter_teller,
     authenticate_terminal,
     sign_in,
     sign_out,
 )
 from screening_service.context import ServiceContext
+from screening_service.fast_path import ScreeningFastPath
 from screening_service.http_limits import (
     JSON_REFUSALS,
     MAX_BODY_BYTES,
@@ -58,7 +60,7 @@ from screening_service.http_limits import (
 from screening_service.idempotency import KEY_PATTERN, StoredResponse, check_key
 from screening_service.lists import account_risk, report_account
 from screening_service.prescreens import create_prescreen, get_prescreen
-from screening_service.problems import ProblemError, forbidden, invalid_field
+from screening_service.problems import ProblemError, database_problem, internal_problem, invalid_field
 from screening_service.screening import screen
 from screening_service.settings import ServiceSettings
 from screening_service.timeutil import iso
@@ -187,30 +189,14 @@ def _problem_handlers(app: FastAPI) -> None:
         detail = str(error.detail)
         return problem_response(ProblemError(error.status_code, "http", detail, detail, headers=headers))
 
-    @app.exception_handler(IntegrityError)
-    async def _integrity(_request: Request, error: IntegrityError) -> JSONResponse:
-        log.error("integrity error: %s", error.__class__.__name__)
-        return problem_response(
-            ProblemError(
-                409,
-                "concurrent-change",
-                "Concurrent change",
-                "The same data was changed by another request at the same moment; retry.",
-            )
-        )
-
     @app.exception_handler(DBAPIError)
     async def _database(_request: Request, error: DBAPIError) -> JSONResponse:
-        log.error("database error: %s", error.__class__.__name__, exc_info=error)
-        return problem_response(
-            ProblemError(
-                503,
-                "database-unavailable",
-                "Database unavailable",
-                "The screening database did not answer; retry shortly.",
-                headers={"Retry-After": "2"},
-            )
-        )
+        return problem_response(database_problem(error))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
+        # Starlette logs the traceback after this answer is sent.
+        return problem_response(internal_problem())
 
 
 def create_app(ctx: ServiceContext) -> FastAPI:
@@ -233,12 +219,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         return authenticate_terminal(ctx, key)
 
     def teller(key: str | None, token: HTTPAuthorizationCredentials | None) -> tuple[Terminal, TellerSession]:
-        at = terminal(key)
-        if at.kind != "counter":
-            raise forbidden(
-                f"Terminal {at.terminal_id} is a {at.kind}: teller actions need a counter terminal."
-            )
-        return at, authenticate_teller(ctx, at, token.credentials if token else None)
+        return authenticate_counter_teller(ctx, key, token.credentials if token else None)
 
     @app.get("/healthz", include_in_schema=False)
     def liveness() -> dict[str, str]:
@@ -425,6 +406,14 @@ def truthful_openapi(app: FastAPI, typologies: list[str]) -> dict[str, Any]:
     return document
 
 
-def create_app_from_environment() -> FastAPI:
+def create_service(ctx: ServiceContext) -> ASGIApp:
+    """What uvicorn serves: the screening fast path in front of the FastAPI app."""
+    # SQLite takes one writer at a time: a second thread is ready when the first is done, more only
+    # wait on the lock. PostgreSQL screenings wait on round trips, so more of them run side by side.
+    threads = 2 if ctx.engine.dialect.name == "sqlite" else HANDLER_THREADS
+    return ScreeningFastPath(create_app(ctx), ctx, threads)
+
+
+def create_service_from_environment() -> ASGIApp:
     """Factory for uvicorn worker processes; `serve` hands the settings over in the environment."""
-    return create_app(ServiceContext.open(ServiceSettings.from_environment()))
+    return create_service(ServiceContext.open(ServiceSettings.from_environment()))

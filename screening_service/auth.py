@@ -108,6 +108,18 @@ def authenticate_teller(ctx: ServiceContext, terminal: Terminal, token: str | No
     return session
 
 
+def authenticate_counter_teller(
+    ctx: ServiceContext, key: str | None, token: str | None
+) -> tuple[Terminal, TellerSession]:
+    """A teller action: a counter terminal's key and a teller session opened at that terminal."""
+    terminal = authenticate_terminal(ctx, key)
+    if terminal.kind != "counter":
+        raise forbidden(
+            f"Terminal {terminal.terminal_id} is a {terminal.kind}: teller actions need a counter terminal."
+        )
+    return terminal, authenticate_teller(ctx, terminal, token)
+
+
 def _terminal_failures(ctx: ServiceContext, terminal: Terminal) -> tuple[str, int]:
     return f"sign-in-failures:{terminal.terminal_id}", ctx.settings.terminal_sign_in_minutes * 60
 

@@ -182,13 +182,19 @@ def _serve(args: argparse.Namespace, database: str) -> int:
         f"{scheme}://{args.host}:{args.port} (database {engine.url.render_as_string()})",
         flush=True,
     )
+    if args.workers > 1:
+        # The workers share one listening socket, and by default libuv (under uvloop) accepts every
+        # waiting connection at once: a client that opens its keep-alive connections together (a
+        # branch's counters after a restart, a load balancer, a benchmark) lands them all on one
+        # worker while the others idle. One accept at a time spreads them over the workers.
+        os.environ.setdefault("UV_TCP_SINGLE_ACCEPT", "1")
     tls: dict[str, Any] = {}
     if args.tls_certificate:
         tls = {"ssl_certfile": str(args.tls_certificate), "ssl_keyfile": str(args.tls_key)}
     if args.tls_client_ca:
         tls.update(ssl_ca_certs=str(args.tls_client_ca), ssl_cert_reqs=ssl.CERT_REQUIRED)
     uvicorn.run(
-        "screening_service.app:create_app_from_environment",
+        "screening_service.app:create_service_from_environment",
         factory=True,
         host=args.host,
         port=args.port,

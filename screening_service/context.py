@@ -9,6 +9,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import Engine
 
 from screening_service.database import make_engine, read_setting, require_current_schema
+from screening_service.driver_sql import HotConnections
 from screening_service.rules import RuleSet, load_rules
 from screening_service.settings import ServiceSettings
 
@@ -51,13 +52,19 @@ class ServiceContext:
     rules: RuleSet
     customer_pepper: str
     auth_cache: TtlCache[object] = field(init=False)
+    hot_connections: HotConnections = field(init=False)
 
     def __post_init__(self) -> None:
         self.auth_cache = TtlCache(self.settings.auth_cache_seconds)
+        self.hot_connections = HotConnections(self.engine)
+
+    def close(self) -> None:
+        self.hot_connections.close()
+        self.engine.dispose()
 
     @classmethod
     def open(cls, settings: ServiceSettings) -> "ServiceContext":
         rules = load_rules(settings.rules_path)
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, background_checkpoints=True)
         require_current_schema(engine)
         return cls(settings, engine, rules, read_setting(engine, "customer_key_pepper"))

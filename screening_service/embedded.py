@@ -14,7 +14,7 @@ import uvicorn
 from sqlalchemy import Engine, func, select
 
 from screening_service.admin import issue_terminal_key
-from screening_service.app import create_app
+from screening_service.app import create_service
 from screening_service.context import ServiceContext
 from screening_service.database import default_database_url, make_engine, migrate
 from screening_service.demo import DEMO_BRANCH, DEMO_TELLERS, DemoTeller, seed_demo
@@ -53,20 +53,23 @@ class EmbeddedService:
         self._host = host
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._context: ServiceContext | None = None
 
     def start(self) -> EmbeddedEndpoint:
         engine = make_engine(self._database_url)
         migrate(engine)
         counter_key, kiosk_key = _prepare_demo(engine)
         engine.dispose()
-        context = ServiceContext.open(ServiceSettings(database_url=self._database_url))
+        context = self._context = ServiceContext.open(ServiceSettings(database_url=self._database_url))
         # Binding here, before the server thread starts, means the port is known at once and
         # early connections wait in the listen backlog instead of being refused.
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.bind((self._host, 0))
         listener.listen(128)
         port = listener.getsockname()[1]
-        config = uvicorn.Config(create_app(context), log_config=None, access_log=False, log_level="warning")
+        config = uvicorn.Config(
+            create_service(context), log_config=None, access_log=False, log_level="warning"
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [listener]}, name="embedded-service", daemon=True
@@ -82,6 +85,9 @@ class EmbeddedService:
             self._thread.join(timeout=10)
             self._server = None
             self._thread = None
+        if self._context is not None:
+            self._context.close()
+            self._context = None
 
     def __enter__(self) -> EmbeddedEndpoint:
         return self.start()

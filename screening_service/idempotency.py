@@ -4,6 +4,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -20,13 +21,18 @@ _FIND = select(idempotency_records).where(
     idempotency_records.c.terminal_id == bindparam("terminal_id"),
     idempotency_records.c.idempotency_key == bindparam("key"),
 )
-_INSERT = idempotency_records.insert()
+INSERT_RECORD = idempotency_records.insert()
 
 
 @dataclass(frozen=True)
 class StoredResponse:
     status_code: int
     body: dict[str, Any]
+
+    @cached_property
+    def json_text(self) -> str:
+        """The body as sent: compact JSON, UTF-8 characters as they are (as Starlette's JSONResponse)."""
+        return json.dumps(self.body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 def request_fingerprint(payload: Any) -> str:
@@ -72,6 +78,21 @@ def replay(
     return StoredResponse(row.status_code, json.loads(row.response_json))
 
 
+def record_values(
+    terminal_id: str, key: str, endpoint: str, fingerprint: str, stored: StoredResponse
+) -> dict[str, Any]:
+    """The idempotency record of an answer, as the columns of INSERT_RECORD."""
+    return dict(
+        terminal_id=terminal_id,
+        idempotency_key=key,
+        endpoint=endpoint,
+        request_hash=fingerprint,
+        status_code=stored.status_code,
+        response_json=stored.json_text,
+        created_at=utc_now(),
+    )
+
+
 def remember(
     connection: Connection,
     terminal_id: str,
@@ -80,15 +101,4 @@ def remember(
     fingerprint: str,
     stored: StoredResponse,
 ) -> None:
-    connection.execute(
-        _INSERT,
-        dict(
-            terminal_id=terminal_id,
-            idempotency_key=key,
-            endpoint=endpoint,
-            request_hash=fingerprint,
-            status_code=stored.status_code,
-            response_json=json.dumps(stored.body, ensure_ascii=False),
-            created_at=utc_now(),
-        ),
-    )
+    connection.execute(INSERT_RECORD, record_values(terminal_id, key, endpoint, fingerprint, stored))

@@ -1,6 +1,12 @@
 """Errors the API reports as RFC 9457 problem documents."""
 
+import json
+import logging
 from dataclasses import dataclass, field
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+log = logging.getLogger("screening_service.api")
 
 
 @dataclass
@@ -29,6 +35,9 @@ class ProblemError(Exception):
             document["errors"] = self.errors
         return document
 
+    def json_text(self) -> str:
+        return json.dumps(self.body(), ensure_ascii=False, separators=(",", ":"))
+
 
 def invalid_field(field_name: str, message: str) -> ProblemError:
     return ProblemError(
@@ -56,3 +65,29 @@ def forbidden(detail: str) -> ProblemError:
 
 def not_found(detail: str) -> ProblemError:
     return ProblemError(404, "not-found", "Not found", detail)
+
+
+def database_problem(error: DBAPIError) -> ProblemError:
+    """What a client is told when the database refused or did not answer."""
+    if isinstance(error, IntegrityError):
+        log.error("integrity error: %s", error.__class__.__name__)
+        return ProblemError(
+            409,
+            "concurrent-change",
+            "Concurrent change",
+            "The same data was changed by another request at the same moment; retry.",
+        )
+    log.error("database error: %s", error.__class__.__name__, exc_info=error)
+    return ProblemError(
+        503,
+        "database-unavailable",
+        "Database unavailable",
+        "The screening database did not answer; retry shortly.",
+        headers={"Retry-After": "2"},
+    )
+
+
+def internal_problem() -> ProblemError:
+    return ProblemError(
+        500, "internal-error", "Internal error", "The service failed on this request; it has been logged."
+    )

@@ -1,22 +1,28 @@
 """POST /v1/screenings: gather the facts of a remittance, run the rules, store and answer."""
 
-import json
 import logging
 import secrets
+import weakref
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, exists, literal, literal_column, or_, select
-from sqlalchemy.engine import Connection
+from sqlalchemy import Dialect, Integer, and_, bindparam, exists, literal, literal_column, or_, select
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import IntegrityError
 
 from screening_service.api_models import ScreeningRequest
 from screening_service.auth import TellerSession, Terminal
 from screening_service.context import ServiceContext
-from screening_service.database import write_transaction
-from screening_service.idempotency import StoredResponse, remember, replay, request_fingerprint
+from screening_service.driver_sql import DriverStatement
+from screening_service.idempotency import (
+    INSERT_RECORD,
+    StoredResponse,
+    record_values,
+    replay,
+    request_fingerprint,
+)
 from screening_service.names import check_name
 from screening_service.prescreens import find_prescreen
 from screening_service.problems import ProblemError, invalid_field
@@ -29,7 +35,7 @@ from screening_service.rules import (
     RuleSet,
     ScreeningFacts,
 )
-from screening_service.schema import account_directory, listed_accounts, screenings
+from screening_service.schema import account_directory, idempotency_records, listed_accounts, screenings
 from screening_service.security import customer_key, mask_tail
 from screening_service.timeutil import iso, utc_now
 
@@ -38,8 +44,7 @@ log = logging.getLogger("screening_service.screening")
 ENDPOINT = "screenings"
 HISTORY_LIMIT = 500
 
-# The hot path's statements, built once: SQLAlchemy then reuses their compiled form without
-# walking the statement for its cache key on every request.
+# The hot path's statements, run on the driver's cursor (see driver_sql).
 # In one round trip: the payee's name on record, whether the customer has paid this payee before,
 # and the payee's listings (a row per listing; one row with NULL source when it has none).
 _ONE_ROW = select(literal(1).label("one")).subquery("payee")
@@ -53,7 +58,6 @@ _PAYEE_FACTS = select(
         and_(
             screenings.c.customer_key == bindparam("customer"),
             screenings.c.payee_account == bindparam("payee"),
-            # Two comparisons rather than IN: an IN list costs SQLAlchemy a post-compile step per call.
             or_(screenings.c.final_action == "proceed", screenings.c.final_action == "delay_arrival"),
         )
     )
@@ -70,10 +74,52 @@ _HISTORY = (
     )
     .where(screenings.c.customer_key == bindparam("customer"), screenings.c.created_at >= bindparam("since"))
     .order_by(screenings.c.created_at.desc())
-    # Inline, not a bound parameter: saves SQLAlchemy a post-compile step on every execution.
     .limit(literal_column(str(HISTORY_LIMIT), Integer))
 )
-_INSERT_SCREENING = screenings.insert()
+
+
+# On PostgreSQL the screening and its idempotency record are written by one statement, so that they
+# are stored together without a transaction's BEGIN and COMMIT round trips (see HotConnections).
+_NEW_SCREENING = screenings.insert().values({column.name: bindparam(column.name) for column in screenings.c})
+_STORE_BOTH = (
+    idempotency_records.insert()
+    .values({column.name: bindparam(f"record_{column.name}") for column in idempotency_records.c})
+    .add_cte(_NEW_SCREENING.cte("new_screening"))
+)
+
+
+class _HotStatements:
+    """The statements of a screening, compiled for one database dialect."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.payee_facts = DriverStatement(_PAYEE_FACTS, dialect)
+        self.history = DriverStatement(_HISTORY, dialect)
+        self._one_statement = dialect.name == "postgresql"
+        if self._one_statement:
+            self._store_both = DriverStatement(_STORE_BOTH, dialect)
+        else:
+            self._insert_screening = DriverStatement(screenings.insert(), dialect)
+            self._insert_record = DriverStatement(INSERT_RECORD, dialect)
+
+    def store(self, connection: DBAPIConnection, screening: dict[str, Any], record: dict[str, Any]) -> None:
+        """Write the screening and its idempotency record; a record already stored fails both."""
+        if self._one_statement:
+            both = {**screening, **{f"record_{name}": value for name, value in record.items()}}
+            self._store_both.execute(connection, both)
+        else:
+            self._insert_screening.execute(connection, screening)
+            self._insert_record.execute(connection, record)
+
+
+_hot_statements: "weakref.WeakKeyDictionary[Dialect, _HotStatements]" = weakref.WeakKeyDictionary()
+
+
+def _statements(dialect: Dialect) -> _HotStatements:
+    found = _hot_statements.get(dialect)
+    if found is None:
+        found = _hot_statements[dialect] = _HotStatements(dialect)
+    return found
+
 
 # What the teller must do, and may do, for each decision. "proceed" never exists for block.
 REQUIRED_ACTIONS: dict[Decision, list[str]] = {
@@ -110,11 +156,17 @@ def screen(
         )
     fingerprint = request_fingerprint(request.model_dump(mode="json"))
     try:
+        prescreen = _linked_prescreen(ctx, request, terminal)
+
+        def screen_and_store(connection: DBAPIConnection) -> StoredResponse:
+            stored, screening = _screen_new(connection, ctx, terminal, teller, request, prescreen)
+            record = record_values(terminal.terminal_id, idempotency_key, ENDPOINT, fingerprint, stored)
+            _statements(ctx.engine.dialect).store(connection, screening, record)
+            return stored
+
         # No look-up of the key first: a new key is by far the common case, and a key already
-        # stored makes remember() fail on the primary key, which rolls this screening back.
-        with write_transaction(ctx.engine) as connection:
-            stored = _screen_new(connection, ctx, terminal, teller, request)
-            remember(connection, terminal.terminal_id, idempotency_key, ENDPOINT, fingerprint, stored)
+        # stored makes the idempotency record's insert fail, which stores nothing of this screening.
+        stored = ctx.hot_connections.run(screen_and_store)
     except ProblemError:
         # A retry of a screening stored while its pre-screen code was still valid: the stored answer.
         if request.prescreen_code is None:
@@ -144,77 +196,91 @@ def screen(
     return stored
 
 
+def _linked_prescreen(
+    ctx: ServiceContext, request: ScreeningRequest, terminal: Terminal
+) -> tuple[str, dict[str, Any]] | None:
+    """The lobby pre-screen the teller linked, if any; a code that is unknown, expired or from another
+    branch is refused. Read before the write transaction: a pre-screen never changes once made."""
+    if request.prescreen_code is None:
+        return None
+    with ctx.engine.connect() as connection:
+        found = find_prescreen(connection, request.prescreen_code, utc_now(), terminal.branch_id)
+    if found is None:
+        raise invalid_field(
+            "prescreen_code",
+            "no pre-screen has this code, or it has expired; check the code with the customer, "
+            "or screen without it",
+        )
+    return found
+
+
 def _screen_new(
-    connection: Connection,
+    connection: DBAPIConnection,
     ctx: ServiceContext,
     terminal: Terminal,
     teller: TellerSession,
     request: ScreeningRequest,
-) -> StoredResponse:
+    linked_prescreen: tuple[str, dict[str, Any]] | None,
+) -> tuple[StoredResponse, dict[str, Any]]:
+    """The answer to a new screening, and its row in `screenings`."""
     now = utc_now()
     customer = customer_key(ctx.customer_pepper, request.customer.id_type, request.customer.id_number)
-    prescreen_id, prescreen = None, None
-    if request.prescreen_code is not None:
-        found = find_prescreen(connection, request.prescreen_code, now, terminal.branch_id)
-        if found is None:
-            raise invalid_field(
-                "prescreen_code",
-                "no pre-screen has this code, or it has expired; check the code with the customer, "
-                "or screen without it",
-            )
-        prescreen_id, prescreen = found
-    facts = gather_facts(connection, ctx.rules, request, customer, now, prescreen)
+    prescreen_id, prescreen = linked_prescreen if linked_prescreen is not None else (None, None)
+    facts = gather_facts(connection, ctx, request, customer, now, prescreen)
     outcome = ctx.rules.evaluate(facts)
     screening_id = f"scr_{secrets.token_hex(12)}"
     expires_at = now + timedelta(minutes=ctx.rules.valid_minutes)
     body = response_body(ctx.rules, screening_id, outcome, facts, now, expires_at)
     if prescreen is not None:
         body["prescreen"] = prescreen
-    connection.execute(
-        _INSERT_SCREENING,
-        dict(
-            screening_id=screening_id,
-            created_at=now,
-            expires_at=expires_at,
-            terminal_id=terminal.terminal_id,
-            branch_id=terminal.branch_id,
-            teller_id=teller.teller_id,
-            customer_key=customer,
-            customer_id_masked=mask_tail(request.customer.id_number),
-            payer_account=request.payer_account,
-            payee_account=request.payee_account,
-            payee_name=request.payee_name,
-            payee_bank=request.payee_bank,
-            amount=Decimal(request.amount),
-            currency=request.currency,
-            arrival_mode=request.arrival_mode.value,
-            decision=outcome.decision.label,
-            score=outcome.score,
-            new_payee=facts.new_payee,
-            face_outcome=request.face_verification.outcome.value,
-            prescreen_id=prescreen_id,
-            response_json=json.dumps(body, ensure_ascii=False),
-        ),
+    stored = StoredResponse(201, body)
+    return stored, dict(
+        screening_id=screening_id,
+        created_at=now,
+        expires_at=expires_at,
+        terminal_id=terminal.terminal_id,
+        branch_id=terminal.branch_id,
+        teller_id=teller.teller_id,
+        customer_key=customer,
+        customer_id_masked=mask_tail(request.customer.id_number),
+        payer_account=request.payer_account,
+        payee_account=request.payee_account,
+        payee_name=request.payee_name,
+        payee_bank=request.payee_bank,
+        amount=Decimal(request.amount),
+        currency=request.currency,
+        arrival_mode=request.arrival_mode.value,
+        decision=outcome.decision.label,
+        score=outcome.score,
+        new_payee=facts.new_payee,
+        face_outcome=request.face_verification.outcome.value,
+        prescreen_id=prescreen_id,
+        final_action=None,
+        response_json=stored.json_text,
     )
-    return StoredResponse(201, body)
 
 
 def gather_facts(
-    connection: Connection,
-    rules: RuleSet,
+    connection: DBAPIConnection,
+    ctx: ServiceContext,
     request: ScreeningRequest,
     customer: str,
     now: datetime,
     prescreen: Mapping[str, Any] | None = None,
 ) -> ScreeningFacts:
-    payee = request.payee_account
-    payee_rows = connection.execute(_PAYEE_FACTS, {"payee": payee, "customer": customer}).all()
-    listings = tuple(Listing(row.source, row.typology) for row in payee_rows if row.source is not None)
-    name_on_record, known_payee = payee_rows[0].name_on_record, bool(payee_rows[0].known_payee)
-    since = now - timedelta(hours=rules.history_hours)
+    statements = _statements(ctx.engine.dialect)
+    payee_rows = statements.payee_facts.rows(
+        connection, {"payee": request.payee_account, "customer": customer}
+    )
+    # Columns: name on record, known payee, listing source, listing typology.
+    listings = tuple(Listing(source, typology) for _, _, source, typology in payee_rows if source is not None)
+    name_on_record, known_payee = payee_rows[0][0], bool(payee_rows[0][1])
+    since = now - timedelta(hours=ctx.rules.history_hours)
     history = tuple(
-        PastScreening(row.created_at, Decision.parse(row.decision), row.payee_account, row.new_payee)
-        for row in connection.execute(_HISTORY, {"customer": customer, "since": since})
+        PastScreening(created_at, Decision.parse(decision), payee_account, new_payee)
+        for created_at, decision, payee_account, new_payee in statements.history.rows(
+            connection, {"customer": customer, "since": since}
+        )
     )
     return ScreeningFacts(
         now=now,

@@ -1,0 +1,242 @@
+"""POST /v1/screenings answered by the fast path (screening_service/fast_path.py) and by the FastAPI
+route it hands everything else to: the same answers, the same stored record, one idempotency key
+across both; and the driver-level hot path (driver_sql.py) surviving a dropped database connection
+and leaving SQLite's log to the background checkpointer."""
+
+import json
+import sqlite3
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import bindparam, func, select, text
+
+from screening_service.database import make_engine, migrate
+from screening_service.driver_sql import DriverStatement
+from screening_service.schema import idempotency_records, screenings
+from tests.reliability.conftest import wait_until
+from tests.service.conftest import Api, RunningService, customer, remittance
+
+POLICE_LISTED = "6222000011112222337"
+# Fields that differ between two screenings of the same remittance.
+PER_SCREENING = {"screening_id", "created_at", "expires_at"}
+
+
+@pytest.fixture(scope="module")
+def teller(service: RunningService) -> Api:
+    return service.teller()
+
+
+def post_chunked(api: Api, body: dict[str, Any], **headers: str) -> requests.Response:
+    """The same request without a Content-Length (chunked): the fast path hands it to FastAPI."""
+    payload = json.dumps(body, ensure_ascii=False).encode()
+    return api.session.post(
+        api.url + "/v1/screenings",
+        data=iter([payload]),
+        headers=api.headers(**{"Content-Type": "application/json", **headers}),
+        timeout=10,
+    )
+
+
+def without_ids(answer: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in answer.items() if name not in PER_SCREENING}
+
+
+def stored_screenings(service: RunningService, screening_id: str) -> int:
+    engine = make_engine(service.process.database_url)
+    with engine.connect() as connection:
+        count = connection.execute(
+            select(func.count()).select_from(screenings).where(screenings.c.screening_id == screening_id)
+        ).scalar_one()
+    engine.dispose()
+    return int(count)
+
+
+@pytest.mark.parametrize("payee", ["6212260200001234562", POLICE_LISTED])
+def test_both_paths_answer_a_screening_alike(teller: Api, payee: str) -> None:
+    # Two customers of the same age: the second screening of one customer would see the first.
+    fast = teller.screen(remittance(payee_account=payee, customer=customer()))
+    framework = post_chunked(
+        teller, remittance(payee_account=payee, customer=customer()), **{"Idempotency-Key": uuid.uuid4().hex}
+    )
+    assert fast.status_code == framework.status_code == 201, framework.text
+    assert fast.headers["content-type"] == framework.headers["content-type"] == "application/json"
+    assert without_ids(fast.json()) == without_ids(framework.json())
+
+
+def test_one_idempotency_key_across_both_paths(service: RunningService, teller: Api) -> None:
+    body = remittance(customer=customer())
+    key = uuid.uuid4().hex
+    first = teller.screen(body, key)
+    assert first.status_code == 201, first.text
+    # The retry arrives chunked, so FastAPI answers it: the stored answer, not a second screening.
+    again = post_chunked(teller, body, **{"Idempotency-Key": key})
+    assert again.status_code == 201, again.text
+    assert again.json() == first.json()
+    assert stored_screenings(service, first.json()["screening_id"]) == 1
+    # And the other way round: stored by FastAPI, replayed by the fast path; another body is a 409.
+    key = uuid.uuid4().hex
+    first = post_chunked(teller, body, **{"Idempotency-Key": key})
+    assert teller.screen(body, key).json() == first.json()
+    conflict = teller.screen(remittance(customer=customer()), key)
+    assert conflict.status_code == 409
+    assert conflict.json()["type"] == "urn:counterguard:problem:idempotency-key-reused"
+
+
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [
+        ({"Idempotency-Key": None}, 400),
+        ({"Idempotency-Key": "short"}, 400),
+        ({"Authorization": "Bearer not-a-session"}, 401),
+        ({"X-Terminal-Key": "cgk_unknown.secret"}, 401),
+    ],
+)
+def test_refusals_read_the_same_on_both_paths(
+    teller: Api, change: dict[str, str | None], status: int
+) -> None:
+    headers = teller.headers(**{"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex})
+    for name, value in change.items():
+        headers.pop(name, None)
+        if value is not None:
+            headers[name] = value
+    payload = json.dumps(remittance(), ensure_ascii=False).encode()
+    url = teller.url + "/v1/screenings"
+    fast = requests.post(url, data=payload, headers=headers, timeout=10)
+    framework = requests.post(url, data=iter([payload]), headers=headers, timeout=10)
+    assert fast.status_code == framework.status_code == status, fast.text
+    assert fast.headers["content-type"] == framework.headers["content-type"] == "application/problem+json"
+    assert fast.json() == framework.json()
+    assert fast.headers.get("www-authenticate") == framework.headers.get("www-authenticate")
+
+
+def test_invalid_bodies_are_refused_by_the_framework_route(teller: Api) -> None:
+    """The fast path hands bodies it cannot validate on; the answer names the field as before."""
+    response = teller.screen(remittance(amount="12.345"))
+    assert response.status_code == 422
+    assert {error["field"] for error in response.json()["errors"]} == {"amount"}
+    broken = requests.post(
+        teller.url + "/v1/screenings",
+        data=b'{"payer_account": ',
+        headers=teller.headers(**{"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex}),
+        timeout=10,
+    )
+    assert broken.status_code == 422
+    assert broken.json()["errors"] == [{"field": "body", "message": "is not valid JSON"}]
+
+
+@pytest.fixture
+def postgres_service(service: RunningService) -> RunningService:
+    if not service.process.database_url.startswith("postgresql"):
+        pytest.skip("a PostgreSQL connection can be cut from outside; SQLite's cannot")
+    return service
+
+
+def test_a_dropped_database_connection_is_replaced(postgres_service: RunningService, teller: Api) -> None:
+    """A restarted or failed-over PostgreSQL leaves the service's held connections broken: the next
+    screening on one is run again on a new connection, once, instead of failing."""
+    assert teller.screen(remittance(customer=customer())).status_code == 201
+    database = postgres_service.process.database_url
+    engine = make_engine(database)
+    with engine.connect() as connection:
+        cut = connection.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+    engine.dispose()
+    assert cut >= 1  # the service's connections are gone
+    key = uuid.uuid4().hex
+    response = teller.screen(remittance(customer=customer()), key)
+    assert response.status_code == 201, response.text
+    assert stored_screenings(postgres_service, response.json()["screening_id"]) == 1
+    engine = make_engine(database)
+    with engine.connect() as connection:
+        records = connection.execute(
+            select(func.count())
+            .select_from(idempotency_records)
+            .where(idempotency_records.c.idempotency_key == key)
+        ).scalar_one()
+    engine.dispose()
+    assert records == 1
+
+
+@pytest.fixture
+def sqlite_service(service: RunningService) -> RunningService:
+    if not service.process.database_url.startswith("sqlite"):
+        pytest.skip("the write-ahead log checkpointer is SQLite's")
+    return service
+
+
+def rows_in_database_file(path: str) -> int:
+    """Screenings in the database file itself, not counting what is still only in the write-ahead
+    log (`immutable` makes SQLite read the file alone)."""
+    with sqlite3.connect(f"file:{path}?immutable=1", uri=True) as connection:
+        return int(connection.execute("SELECT count(*) FROM screenings").fetchone()[0])
+
+
+def test_the_log_is_copied_into_the_database_in_the_background(
+    sqlite_service: RunningService, teller: Api
+) -> None:
+    """The service turns SQLite's commit-time checkpoints off; its checkpointer thread must then copy
+    new screenings into the database file within seconds, or the log would grow without end."""
+    path = sqlite_service.process.database_url.removeprefix("sqlite:///")
+    answers = [teller.screen(remittance(customer=customer())) for _ in range(20)]
+    assert all(answer.status_code == 201 for answer in answers)
+    engine = make_engine(sqlite_service.process.database_url)
+    with engine.connect() as connection:
+        total = connection.execute(select(func.count()).select_from(screenings)).scalar_one()
+    engine.dispose()
+    wait_until(
+        lambda: rows_in_database_file(path) == total, "the screenings copied into the database file", 10
+    )
+
+
+def test_driver_statements_store_and_read_what_sqlalchemy_does(database_url: str) -> None:
+    """A row written on the driver's connection reads back through SQLAlchemy exactly like one
+    SQLAlchemy wrote, and the other way round: aware UTC times, exact amounts, booleans."""
+    engine = make_engine(database_url)
+    migrate(engine)
+    created = datetime(2026, 11, 27, 9, 30, 1, 250_000, tzinfo=UTC)
+    row = {column.name: None for column in screenings.c} | {
+        "created_at": created,
+        "expires_at": created + timedelta(minutes=30),
+        "terminal_id": "T1",
+        "branch_id": "BJ0101",
+        "teller_id": "T1001",
+        "customer_key": "c" * 64,
+        "customer_id_masked": "**********002X",
+        "payer_account": "6222020200112233446",
+        "payee_account": "6212260200001234562",
+        "payee_name": "王小明",
+        "payee_bank": "中国工商银行",
+        "amount": Decimal("1234567890123.45"),
+        "currency": "CNY",
+        "arrival_mode": "realtime",
+        "decision": "warn",
+        "score": 40,
+        "new_payee": True,
+        "face_outcome": "match",
+        "response_json": '{"decision":"warn"}',
+    }
+    by_driver = {**row, "screening_id": "scr_driver"}
+    by_core = {**row, "screening_id": "scr_core", "new_payee": False}
+    read_back = select(screenings).where(screenings.c.screening_id == bindparam("id"))
+    with engine.connect() as connection:
+        pooled = connection.connection
+        DriverStatement(screenings.insert(), engine.dialect).execute(pooled, by_driver)
+        connection.execute(screenings.insert(), by_core)
+        for written in (by_driver, by_core):
+            through_core = connection.execute(read_back, {"id": written["screening_id"]}).one()._asdict()
+            through_driver = DriverStatement(read_back, engine.dialect).rows(
+                pooled, {"id": written["screening_id"]}
+            )
+            assert through_core == written
+            assert through_driver == [tuple(written[column.name] for column in screenings.c)]
+            assert through_core["created_at"].tzinfo is not None
+        connection.rollback()
+    engine.dispose()
