@@ -410,7 +410,7 @@ def create_service(ctx: ServiceContext) -> ASGIApp:
     """What uvicorn serves: the screening fast path in front of the FastAPI app."""
     # SQLite takes one writer at a time: a second thread is ready when the first is done, more only
     # wait on the lock. PostgreSQL screenings wait on round trips, so more of them run side by side.
-    threads = 2 if ctx.engine.dialect.name == "sqlite" else HANDLER_THREADS
+    threads = 2 if ctx.engine.dialect.name == "sqlite" else 4
     return ScreeningFastPath(create_app(ctx), ctx, threads)
 
 

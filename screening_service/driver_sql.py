@@ -13,13 +13,16 @@ key, DBAPIError for a database that is down). HotConnections holds the connectio
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 from typing import Any, NoReturn, TypeVar
 
 from sqlalchemy import Dialect, Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import PoolProxiedConnection
-from sqlalchemy.sql import Insert, Select
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
 
 from screening_service.database import writer_lock
 
@@ -43,8 +46,9 @@ def _raise_wrapped(
 
 
 class DriverStatement:
-    def __init__(self, statement: "Select[Any] | Insert", dialect: Dialect) -> None:
+    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler)
         self.sql = compiled.string
         self._dialect = dialect
         binds = {name: bind for bind, name in compiled.bind_names.items()}
@@ -138,21 +142,30 @@ class HotConnections:
         self._lock = threading.Lock()
 
     def run(self, work: Callable[[DBAPIConnection], T]) -> T:
+        """`work(connection)` as one unit that writes (see the class)."""
+        return self._retried(work, writes=True)
+
+    def read(self, work: Callable[[DBAPIConnection], T]) -> T:
+        """`work(connection)` that only reads: without SQLite's writer lock, in a read transaction
+        there (its statements see one snapshot); in autocommit on PostgreSQL."""
+        return self._retried(work, writes=False)
+
+    def _retried(self, work: Callable[[DBAPIConnection], T], writes: bool) -> T:
         try:
-            return self._run_once(work)
+            return self._run_once(work, writes)
         except DBAPIError as error:
             if not error.connection_invalidated:
                 raise
-            return self._run_once(work)
+            return self._run_once(work, writes)
 
-    def _run_once(self, work: Callable[[DBAPIConnection], T]) -> T:
-        with writer_lock(self._engine):
+    def _run_once(self, work: Callable[[DBAPIConnection], T], writes: bool) -> T:
+        with writer_lock(self._engine) if writes else nullcontext():
             pooled = self._connection()
             driver = pooled.driver_connection
             step = "BEGIN"
             try:
                 if self._sqlite:
-                    driver.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+                    driver.execute("BEGIN IMMEDIATE" if writes else "BEGIN")  # type: ignore[union-attr]
                 step = "statements"
                 result = work(pooled)
                 if self._sqlite:

@@ -6,19 +6,26 @@ and leaving SQLite's log to the background checkpointer."""
 import json
 import sqlite3
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 from sqlalchemy import bindparam, func, select, text
 
+from screening_service.api_models import ScreeningRequest, SessionRequest
+from screening_service.auth import authenticate_terminal, sign_in
+from screening_service.context import ServiceContext
 from screening_service.database import make_engine, migrate
 from screening_service.driver_sql import DriverStatement
 from screening_service.schema import idempotency_records, screenings
+from screening_service.screening import screen
+from screening_service.settings import ServiceSettings
 from tests.reliability.conftest import wait_until
-from tests.service.conftest import Api, RunningService, customer, remittance
+from tests.service.conftest import Api, RunningService, customer, remittance, seeded
 
 POLICE_LISTED = "6222000011112222337"
 # Fields that differ between two screenings of the same remittance.
@@ -240,3 +247,35 @@ def test_driver_statements_store_and_read_what_sqlalchemy_does(database_url: str
             assert through_core["created_at"].tzinfo is not None
         connection.rollback()
     engine.dispose()
+
+
+def test_a_customer_screened_meanwhile_is_decided_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: the facts are read and the rules run outside the writer lock. If another counter
+    stores a screening of the same customer in between, the screening is decided again under the
+    lock, so it still sees the warning the other counter gave ("previously warned")."""
+    url = f"sqlite:///{tmp_path / 'race.db'}"
+    seed = seeded(url)
+    ctx = ServiceContext.open(ServiceSettings(database_url=url))
+    try:
+        terminal = authenticate_terminal(ctx, seed.counter_key)
+        teller = sign_in(ctx, terminal, SessionRequest(teller_id="T1001", password="teller-demo-1")).teller
+        who = customer()
+        blocked = ScreeningRequest.model_validate(remittance(payee_account=POLICE_LISTED, customer=who))
+        clean = ScreeningRequest.model_validate(remittance(customer=who))
+        read = ctx.hot_connections.read
+
+        def read_while_another_counter_screens(work: Callable[[Any], Any]) -> Any:
+            drafted = read(work)
+            monkeypatch.setattr(ctx.hot_connections, "read", read)
+            other = screen(ctx, terminal, teller, blocked, uuid.uuid4().hex)
+            assert other.body["decision"] == "block"
+            return drafted
+
+        monkeypatch.setattr(ctx.hot_connections, "read", read_while_another_counter_screens)
+        answer = screen(ctx, terminal, teller, clean, uuid.uuid4().hex).body
+        assert "PREVIOUSLY_WARNED" in {reason["code"] for reason in answer["reasons"]}
+        assert answer["decision"] == "hold"
+    finally:
+        ctx.close()
