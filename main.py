@@ -70,7 +70,18 @@ def command_line_settings(args: argparse.Namespace) -> dict[str, str]:
     return overrides
 
 
+def escape_what_output_cannot_encode() -> None:
+    """Output redirected to a file or pipe on Windows is in the ANSI code page (cp1252 on an English
+    Windows), which has no Chinese: print a backslash escape there instead of failing with
+    UnicodeEncodeError (found running the Windows bundle's `--self-test > file`; consoles are unaffected)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)  # None in the windowed executable
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    escape_what_output_cannot_encode()
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings(command_line_settings(args))
