@@ -33,7 +33,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 def require(*tools: str) -> None:
     missing = [tool for tool in tools if shutil.which(tool) is None]
     if missing:
-        reason = f"needs {', '.join(missing)} (apt-get install wixl msitools gnome-keyring dbus)"
+        reason = f"needs {', '.join(missing)} (apt-get install wixl msitools gnome-keyring dbus binutils)"
         if os.environ.get("PACKAGING_TESTS_REQUIRED"):
             pytest.fail(reason)
         pytest.skip(reason)
@@ -143,6 +143,46 @@ def test_the_68_point_model_is_not_in_the_bundle(build: Build) -> None:
     assert not (build.bundle / "_internal" / "face_recognition").exists()
     shipped = {path.name for path in files if path.suffix == ".dat"}
     assert shipped == {"shape_predictor_5_face_landmarks.dat", "dlib_face_recognition_resnet_model_v1.dat"}
+
+
+def test_the_bundle_follows_its_contents_rules(build: Build) -> None:
+    """Nothing installer/bundle_contents.py leaves out is in the bundle, every shared library in it is
+    linked by something that is loaded (so none is dead weight), and on Linux the Python runtime was
+    stripped of its debug symbols."""
+    from PyInstaller.depend.bindepend import get_imports
+
+    from installer import bundle_contents as contents
+
+    internal = build.bundle / "_internal"
+    files = [path for path in internal.rglob("*") if path.is_file() and not path.is_symlink()]
+    relative = [path.relative_to(internal).as_posix() for path in files]
+    assert not [name for name in relative if contents.unused(name)]
+    assert {name for name in relative if name.endswith(".dat")} == {
+        f"face_recognition_models/models/{model}" for model in contents.FACE_MODELS
+    }
+    libraries = [
+        (name, str(internal / name), "BINARY")
+        for name in relative
+        if name.endswith((".dll", ".pyd")) or re.search(r"\.so(\.[\d.]+)?$", name)
+    ]
+    assert len(libraries) > 50
+
+    def imports(source: str) -> list[str]:
+        return [name for name, _ in get_imports(source)]
+
+    assert contents.unreachable(libraries, imports, windows=sys.platform == "win32") == set()
+    if sys.platform.startswith("linux"):
+        require("readelf")
+        runtime = [internal / name for name in relative if re.match(r"libpython3[\d.]*\.so", name)]
+        assert runtime
+        sections = subprocess.run(
+            ["readelf", "--section-headers", "--wide", str(runtime[0])],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert ".dynsym" in sections
+        assert ".debug_info" not in sections
 
 
 def msi_table(msi: Path, table: str) -> list[list[str]]:
