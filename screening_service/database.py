@@ -53,24 +53,36 @@ class _SqliteWriterLock:
         self._path = f"{database}.writer-lock" if usable and sys.platform != "win32" else None
         self._fd: int | None = None
 
-    def __enter__(self) -> None:
-        self._threads.acquire()
+    def acquire(self, wait: bool = True) -> bool:
+        """Take the lock; with `wait` False, only if no other writer holds it (returns whether taken)."""
+        if not self._threads.acquire(blocking=wait):
+            return False
         if self._depth == 0 and self._path is not None and sys.platform != "win32":
             try:
                 if self._fd is None:
                     self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
                     weakref.finalize(self, os.close, self._fd)
-                fcntl.flock(self._fd, fcntl.LOCK_EX)
+                fcntl.flock(self._fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:  # another process is writing
+                self._threads.release()
+                return False
             except OSError as error:  # a read-only folder: SQLite's busy handler still applies
                 log.warning("no writer lock file %s (%s); using SQLite's own waiting", self._path, error)
                 self._path = None
         self._depth += 1
+        return True
 
-    def __exit__(self, *_exc: object) -> None:
+    def release(self) -> None:
         self._depth -= 1
         if self._depth == 0 and self._fd is not None and sys.platform != "win32":
             fcntl.flock(self._fd, fcntl.LOCK_UN)
         self._threads.release()
+
+    def __enter__(self) -> None:
+        self.acquire()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.release()
 
 
 _sqlite_write_locks: "weakref.WeakKeyDictionary[Engine, _SqliteWriterLock]" = weakref.WeakKeyDictionary()
@@ -177,6 +189,18 @@ def writer_lock(engine: Engine) -> AbstractContextManager[None]:
     """What a writer holds for its whole transaction: SQLite's queue of writers; nothing on PostgreSQL."""
     lock = _sqlite_write_locks.get(engine)
     return lock if lock is not None else nullcontext()
+
+
+@contextmanager
+def writer_lock_if_free(engine: Engine) -> Iterator[bool]:
+    """writer_lock without waiting: yields whether it was taken (always True on PostgreSQL)."""
+    lock = _sqlite_write_locks.get(engine)
+    taken = lock.acquire(wait=False) if lock is not None else True
+    try:
+        yield taken
+    finally:
+        if taken and lock is not None:
+            lock.release()
 
 
 @contextmanager

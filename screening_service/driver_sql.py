@@ -13,7 +13,6 @@ key, DBAPIError for a database that is down). HotConnections holds the connectio
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import nullcontext
 from typing import Any, NoReturn, TypeVar
 
 from sqlalchemy import Dialect, Engine
@@ -24,7 +23,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
-from screening_service.database import writer_lock
+from screening_service.database import writer_lock, writer_lock_if_free
 
 Processor = Callable[[Any], Any]
 log = logging.getLogger("screening_service.database")
@@ -120,6 +119,10 @@ class DriverStatement:
 T = TypeVar("T")
 
 
+class WriterBusyError(Exception):
+    """Another SQLite writer holds the lock, and the caller asked not to wait for it."""
+
+
 class HotConnections:
     """The driver connections screenings run on: one per thread that screens, kept checked out of the
     engine's pool, since checking a connection out and in again (with PostgreSQL's pre-ping round
@@ -141,48 +144,59 @@ class HotConnections:
         self._held: list[PoolProxiedConnection] = []
         self._lock = threading.Lock()
 
-    def run(self, work: Callable[[DBAPIConnection], T]) -> T:
-        """`work(connection)` as one unit that writes (see the class)."""
-        return self._retried(work, writes=True)
+    def run(self, work: Callable[[DBAPIConnection], T], wait: bool = True) -> T:
+        """`work(connection)` as one unit that writes (see the class). With `wait` False it raises
+        WriterBusyError at once, having done nothing, if another SQLite writer holds the lock."""
+        return self._retried(work, writes=True, wait=wait)
 
     def read(self, work: Callable[[DBAPIConnection], T]) -> T:
         """`work(connection)` that only reads: without SQLite's writer lock, in a read transaction
         there (its statements see one snapshot); in autocommit on PostgreSQL."""
-        return self._retried(work, writes=False)
+        return self._retried(work, writes=False, wait=True)
 
-    def _retried(self, work: Callable[[DBAPIConnection], T], writes: bool) -> T:
+    def _retried(self, work: Callable[[DBAPIConnection], T], writes: bool, wait: bool) -> T:
         try:
-            return self._run_once(work, writes)
+            return self._run_once(work, writes, wait)
         except DBAPIError as error:
             if not error.connection_invalidated:
                 raise
-            return self._run_once(work, writes)
+            return self._run_once(work, writes, wait)
 
-    def _run_once(self, work: Callable[[DBAPIConnection], T], writes: bool) -> T:
-        with writer_lock(self._engine) if writes else nullcontext():
-            pooled = self._connection()
-            driver = pooled.driver_connection
-            step = "BEGIN"
-            try:
-                if self._sqlite:
-                    driver.execute("BEGIN IMMEDIATE" if writes else "BEGIN")  # type: ignore[union-attr]
-                step = "statements"
-                result = work(pooled)
-                if self._sqlite:
-                    step = "COMMIT"
-                    driver.commit()  # type: ignore[union-attr]
-                return result
-            except (self._dialect.loaded_dbapi.Error, DBAPIError) as error:
-                original = error.orig if isinstance(error, DBAPIError) else error
-                broken = self._dialect.is_disconnect(original, pooled, None)  # type: ignore[arg-type]
-                self._undo(pooled, broken)
-                if isinstance(error, DBAPIError):  # from a DriverStatement, already wrapped
-                    error.connection_invalidated = broken
-                    raise
-                _raise_wrapped(self._dialect, step, (), error, invalidated=broken)
-            except BaseException:
-                self._undo(pooled, broken=False)
+    def _run_once(self, work: Callable[[DBAPIConnection], T], writes: bool, wait: bool) -> T:
+        if not writes:
+            return self._unit(work, "BEGIN")
+        if wait:
+            with writer_lock(self._engine):
+                return self._unit(work, "BEGIN IMMEDIATE")
+        with writer_lock_if_free(self._engine) as taken:
+            if not taken:
+                raise WriterBusyError
+            return self._unit(work, "BEGIN IMMEDIATE")
+
+    def _unit(self, work: Callable[[DBAPIConnection], T], begin: str) -> T:
+        pooled = self._connection()
+        driver = pooled.driver_connection
+        step = begin
+        try:
+            if self._sqlite:
+                driver.execute(begin)  # type: ignore[union-attr]
+            step = "statements"
+            result = work(pooled)
+            if self._sqlite:
+                step = "COMMIT"
+                driver.commit()  # type: ignore[union-attr]
+            return result
+        except (self._dialect.loaded_dbapi.Error, DBAPIError) as error:
+            original = error.orig if isinstance(error, DBAPIError) else error
+            broken = self._dialect.is_disconnect(original, pooled, None)  # type: ignore[arg-type]
+            self._undo(pooled, broken)
+            if isinstance(error, DBAPIError):  # from a DriverStatement, already wrapped
+                error.connection_invalidated = broken
                 raise
+            _raise_wrapped(self._dialect, step, (), error, invalidated=broken)
+        except BaseException:
+            self._undo(pooled, broken=False)
+            raise
 
     def _connection(self) -> PoolProxiedConnection:
         pooled: PoolProxiedConnection | None = getattr(self._local, "connection", None)

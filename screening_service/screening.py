@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from screening_service.api_models import ScreeningRequest
 from screening_service.auth import TellerSession, Terminal
 from screening_service.context import ServiceContext
-from screening_service.driver_sql import DriverStatement
+from screening_service.driver_sql import DriverStatement, WriterBusyError
 from screening_service.idempotency import (
     INSERT_RECORD,
     StoredResponse,
@@ -155,6 +155,15 @@ def age_on(birth_date: date, day: date) -> int:
     return day.year - birth_date.year - (0 if had_birthday else 1)
 
 
+@dataclass(frozen=True)
+class _Draft:
+    """A decided screening not yet stored: its answer, its row, and the customer's history it saw."""
+
+    answer: StoredResponse
+    screening: dict[str, Any]
+    customer_version: tuple[Any, ...] | None
+
+
 def screen(
     ctx: ServiceContext,
     terminal: Terminal,
@@ -162,66 +171,127 @@ def screen(
     request: ScreeningRequest,
     idempotency_key: str,
 ) -> StoredResponse:
+    """Screen a remittance and store the screening; answers a stored screening for a repeated key."""
+    prepared = prepare_screening(ctx, terminal, teller, request, idempotency_key)
+    if isinstance(prepared, StoredResponse):
+        return prepared
+    stored = prepared.store(wait=True)
+    assert stored is not None
+    return stored
+
+
+def prepare_screening(
+    ctx: ServiceContext,
+    terminal: Terminal,
+    teller: TellerSession,
+    request: ScreeningRequest,
+    idempotency_key: str,
+) -> "PendingScreening | StoredResponse":
+    """Check the request and decide the screening, without storing it (PendingScreening.store does).
+
+    The facts are read and the rules run outside SQLite's writer lock, which is held only to check
+    that no screening of this customer was stored since and to store this one: the same outcome as
+    deciding under the lock, with the lock held a fraction of the time. (A listing or an
+    acknowledgement stored meanwhile is as if it had come just after this screening.)
+    """
     if request.branch_id != terminal.branch_id:
         raise invalid_field(
             "branch_id",
             f"is {request.branch_id}, but this terminal belongs to branch {terminal.branch_id}; "
             "check the client's branch setting",
         )
-    fingerprint = request_fingerprint(request.model_dump(mode="json"))
-    statements = _statements(ctx.engine.dialect)
-    customer = customer_key(ctx.customer_pepper, request.customer.id_type, request.customer.id_number)
+    pending = PendingScreening(ctx, terminal, teller, request, idempotency_key)
     try:
-        prescreen = _linked_prescreen(ctx, request, terminal)
-
-        def draft(connection: DBAPIConnection) -> _Draft:
-            return _draft(connection, ctx, terminal, teller, request, customer, prescreen)
-
-        def store(connection: DBAPIConnection) -> StoredResponse:
-            current = drafted
-            if statements.customer_version(connection, customer) != current.customer_version:
-                current = draft(connection)  # the customer was screened meanwhile: decide again
-            record = record_values(
-                terminal.terminal_id, idempotency_key, ENDPOINT, fingerprint, current.answer
-            )
-            statements.store(connection, current.screening, record)
-            return current.answer
-
-        # The facts are read and the rules run outside SQLite's writer lock, which is held only to
-        # check that no screening of this customer was stored since and to store this one: the same
-        # outcome as deciding under the lock, with the lock held a fraction of the time. (A listing
-        # or an acknowledgement stored meanwhile is as if it had come just after this screening.)
-        drafted = ctx.hot_connections.read(draft)
-        # No look-up of the key first: a new key is by far the common case, and a key already
-        # stored makes the idempotency record's insert fail, which stores nothing of this screening.
-        stored = ctx.hot_connections.run(store)
+        pending.decide()
     except ProblemError:
         # A retry of a screening stored while its pre-screen code was still valid: the stored answer.
         if request.prescreen_code is None:
             raise
-        with ctx.engine.connect() as connection:
-            replayed = replay(connection, terminal.terminal_id, idempotency_key, ENDPOINT, fingerprint)
-        if replayed is None:
-            raise
-        return replayed
-    except IntegrityError:
-        # A retry (or a reuse) of a key that is already stored, perhaps by another instance:
-        # answer what was stored, or 409 if the key came with another request.
-        with ctx.engine.connect() as connection:
-            replayed = replay(connection, terminal.terminal_id, idempotency_key, ENDPOINT, fingerprint)
-        if replayed is None:
-            raise
-        return replayed
-    body = stored.body
-    log.info(
-        "screening %s payee %s: %s (%d) %s",
-        body["screening_id"],
-        mask_tail(request.payee_account),
-        body["decision"],
-        body["score"],
-        ",".join(reason["code"] for reason in body["reasons"]) or "-",
-    )
-    return stored
+        return pending.replayed()
+    return pending
+
+
+class PendingScreening:
+    """A screening decided from the facts read, to be stored under the writer lock."""
+
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        terminal: Terminal,
+        teller: TellerSession,
+        request: ScreeningRequest,
+        idempotency_key: str,
+    ) -> None:
+        self._ctx = ctx
+        self._terminal = terminal
+        self._teller = teller
+        self._request = request
+        self._key = idempotency_key
+        self._fingerprint = request_fingerprint(request.model_dump(mode="json"))
+        self._customer = customer_key(
+            ctx.customer_pepper, request.customer.id_type, request.customer.id_number
+        )
+        self._statements = _statements(ctx.engine.dialect)
+        self._prescreen: tuple[str, dict[str, Any]] | None = None
+        self._drafted: _Draft | None = None
+
+    def decide(self) -> None:
+        self._prescreen = _linked_prescreen(self._ctx, self._request, self._terminal)
+        self._drafted = self._ctx.hot_connections.read(self._draft)
+
+    def _draft(self, connection: DBAPIConnection) -> _Draft:
+        return _draft(
+            connection,
+            self._ctx,
+            self._terminal,
+            self._teller,
+            self._request,
+            self._customer,
+            self._prescreen,
+        )
+
+    def store(self, wait: bool) -> StoredResponse | None:
+        """Store the screening and answer it; None, having done nothing, if `wait` is False and another
+        writer holds SQLite's lock. A key already stored answers what was stored (or 409)."""
+        try:
+            # No look-up of the key first: a new key is by far the common case, and a key already
+            # stored makes the idempotency record's insert fail, which stores nothing of this one.
+            stored = self._ctx.hot_connections.run(self._store, wait=wait)
+        except WriterBusyError:
+            return None
+        except IntegrityError:
+            # A retry (or a reuse) of a key that is already stored, perhaps by another instance.
+            return self.replayed()
+        body = stored.body
+        log.info(
+            "screening %s payee %s: %s (%d) %s",
+            body["screening_id"],
+            mask_tail(self._request.payee_account),
+            body["decision"],
+            body["score"],
+            ",".join(reason["code"] for reason in body["reasons"]) or "-",
+        )
+        return stored
+
+    def _store(self, connection: DBAPIConnection) -> StoredResponse:
+        current = self._drafted
+        assert current is not None, "decide() first"
+        if self._statements.customer_version(connection, self._customer) != current.customer_version:
+            current = self._draft(connection)  # the customer was screened meanwhile: decide again
+        record = record_values(
+            self._terminal.terminal_id, self._key, ENDPOINT, self._fingerprint, current.answer
+        )
+        self._statements.store(connection, current.screening, record)
+        return current.answer
+
+    def replayed(self) -> StoredResponse:
+        """The answer stored for this key; 409 if it came with another request. Re-raises the error
+        being handled when nothing is stored."""
+        with self._ctx.engine.connect() as connection:
+            found = replay(connection, self._terminal.terminal_id, self._key, ENDPOINT, self._fingerprint)
+        if found is None:
+            raise  # noqa: PLE0704 - called only from except blocks
+        return found
 
 
 def _linked_prescreen(
@@ -240,15 +310,6 @@ def _linked_prescreen(
             "or screen without it",
         )
     return found
-
-
-@dataclass(frozen=True)
-class _Draft:
-    """A decided screening not yet stored: its answer, its row, and the customer's history it saw."""
-
-    answer: StoredResponse
-    screening: dict[str, Any]
-    customer_version: tuple[Any, ...] | None
 
 
 def _draft(

@@ -3,10 +3,12 @@ route it hands everything else to: the same answers, the same stored record, one
 across both; and the driver-level hot path (driver_sql.py) surviving a dropped database connection
 and leaving SQLite's log to the background checkpointer."""
 
+import fcntl
 import json
 import sqlite3
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -279,3 +281,24 @@ def test_a_customer_screened_meanwhile_is_decided_again(
         assert answer["decision"] == "hold"
     finally:
         ctx.close()
+
+
+def test_a_screening_waiting_for_the_writer_lock_does_not_stop_the_service(
+    sqlite_service: RunningService, teller: Api
+) -> None:
+    """SQLite screenings run on the event loop only while the writer lock is free. While another
+    writer holds it (here this test, as a long import would), the screening waits in a thread and the
+    same process goes on answering requests that do not write."""
+    database = sqlite_service.process.database_url.removeprefix("sqlite:///")
+    with open(f"{database}.writer-lock", "a+") as lock_file, ThreadPoolExecutor(1) as pool:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            waiting = pool.submit(teller.screen, remittance(customer=customer()))
+            # A request that only reads (a lookup would count towards its rate limit: a write).
+            health = teller.get("/v1/health")
+            assert health.status_code == 200, health.text
+            assert not waiting.done()
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+        answer = waiting.result(timeout=30)
+    assert answer.status_code == 201, answer.text
