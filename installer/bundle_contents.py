@@ -7,8 +7,10 @@ PyInstaller, so the rules can be read and tested without building.
 Three kinds of rule:
 
 - modules never analysed (`excluded_modules`): face_recognition (importing it loads the
-  non-commercial 68-point model), development tools, Qt modules the app does not use, the service's
-  dependencies in the client build;
+  non-commercial 68-point model), development tools, Qt modules the app does not use, parts of the
+  standard library and of bundled packages that nothing imports when the app runs (each executable
+  carries its own copy of every module, so these count twice), the service's dependencies in the
+  client build;
 - files never collected (`unused`): Qt plugins, translations and libraries for platforms and
   formats the app does not use, OpenCV's Haar cascades, and on Windows OpenCV's FFmpeg plugin
   (the camera and video files go through Media Foundation there);
@@ -47,6 +49,40 @@ ALWAYS_EXCLUDED = (
     "uvloop", "watchfiles", "websockets", "wsproto", "dotenv", "yaml", "httptools",
 )  # fmt: skip
 
+# Never imported at run time, yet reached by the analysis through imports the app never executes.
+# Every module left out here is left out of both executables (each carries all Python modules), so
+# each MB counts twice. Checked against what the app imports when it runs (docs/decisions.md).
+# Standard library: development and interactive tools (pydoc and its topics, unittest, doctest, pdb,
+# distutils, lib2to3, ensurepip, idlelib, the test suite, turtledemo), XML-RPC (the only user of
+# the XML parser here, so pyexpat goes too), the pure-Python decimal that _decimal replaces, and
+# bz2/lzma (zipfile, tarfile and shutil import them optionally; the app reads no such archive).
+UNUSED_STDLIB = (
+    "pydoc", "pydoc_data", "unittest", "doctest", "pdb", "distutils", "lib2to3", "ensurepip",
+    "idlelib", "test", "turtledemo", "xmlrpc", "_pydecimal", "bz2", "lzma", "_bz2", "_lzma",
+)  # fmt: skip
+# Parts of bundled packages that their hooks or optional imports pull in and nothing runs: NumPy's
+# Fortran wrapper generator, test helpers, masked arrays and polynomial classes (NumPy imports them
+# lazily, on first use; the app uses plain arrays); pydantic's v1 compatibility layer (FastAPI only
+# tries to import it, to reject v1 models) and mypy plugin; SQLAlchemy's MySQL, SQL Server and
+# Oracle dialects and its asyncio extension (the service runs on SQLite or PostgreSQL, synchronously);
+# anyio's trio backend (trio is not installed); uvicorn's protocol implementations for the
+# libraries excluded above (it serves HTTP/1.1 with h11, without WebSockets); urllib3's
+# contributions for Emscripten, pyOpenSSL and SOCKS (none installed); and tzdata, the IANA time
+# zone database that zoneinfo reads on Windows: nothing creates a ZoneInfo (605 small files).
+UNUSED_SUBMODULES = (
+    "numpy.f2py", "numpy.testing", "numpy.distutils", "numpy.ma", "numpy.polynomial",
+    "numpy.lib.recfunctions", "pydantic.v1", "pydantic.mypy", "sqlalchemy.dialects.mysql",
+    "sqlalchemy.dialects.mssql", "sqlalchemy.dialects.oracle", "sqlalchemy.ext.asyncio",
+    "sqlalchemy.connectors.aioodbc", "sqlalchemy.connectors.pyodbc",
+    "anyio._backends._trio", "uvicorn.protocols.http.httptools_impl",
+    "uvicorn.protocols.http.zttp_impl", "uvicorn.protocols.http.zttp_h2_impl",
+    "uvicorn.protocols.http.auto_zttp_impl",
+    "uvicorn.protocols.websockets.websockets_impl",
+    "uvicorn.protocols.websockets.websockets_sansio_impl",
+    "uvicorn.protocols.websockets.wsproto_impl", "urllib3.contrib.emscripten",
+    "urllib3.contrib.pyopenssl", "urllib3.contrib.socks", "tzdata",
+)  # fmt: skip
+
 # The bank's build (COUNTERGUARD_BUILD=client) has no embedded demo service.
 DEMO_SERVICE_MODULES = (
     "screening_service", "fastapi", "starlette", "uvicorn", "sqlalchemy", "alembic", "mako",
@@ -60,7 +96,18 @@ def excluded_modules(build: str) -> list[str]:
     if build not in BUILDS:
         raise ValueError(f"COUNTERGUARD_BUILD must be 'demo' or 'client', not {build!r}")
     qt = [f"PySide6.{module}" for module in UNUSED_QT_MODULES]
-    return [*ALWAYS_EXCLUDED, *qt, *(DEMO_SERVICE_MODULES if build == "client" else ())]
+    return [
+        *ALWAYS_EXCLUDED,
+        *UNUSED_STDLIB,
+        *UNUSED_SUBMODULES,
+        *qt,
+        *(DEMO_SERVICE_MODULES if build == "client" else ()),
+    ]
+
+
+def is_excluded(module: str, excluded: Iterable[str]) -> bool:
+    """True if `module` is one of `excluded` or inside one of them (a package excludes its modules)."""
+    return any(module == name or module.startswith(f"{name}.") for name in excluded)
 
 
 # Files never collected, matched against their path in the bundle ('/' or '\\'). Kept: Qt's

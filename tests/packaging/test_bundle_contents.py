@@ -21,6 +21,40 @@ def test_only_the_client_build_leaves_out_the_demo_service() -> None:
 
 
 @pytest.mark.parametrize(
+    "module",
+    [
+        "pydoc", "pydoc_data.topics", "unittest.mock", "doctest", "pdb", "distutils.core",
+        "xmlrpc.client", "_pydecimal", "lzma", "_bz2", "tzdata.zoneinfo", "numpy.f2py.crackfortran",
+        "numpy.testing", "numpy.ma.core", "numpy.polynomial", "pydantic.v1.main", "pydantic.mypy",
+        "sqlalchemy.dialects.mysql.base", "sqlalchemy.dialects.oracle", "sqlalchemy.ext.asyncio.engine",
+        "anyio._backends._trio", "uvicorn.protocols.http.httptools_impl",
+        "uvicorn.protocols.websockets.wsproto_impl", "urllib3.contrib.socks",
+    ],
+)  # fmt: skip
+def test_modules_nothing_imports_at_run_time_are_left_out_of_both_builds(module: str) -> None:
+    for build in contents.BUILDS:
+        assert contents.is_excluded(module, contents.excluded_modules(build))
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        # What the app, the embedded demo service and the keyring use, including their neighbours
+        # in the same packages and names that only start like an excluded one.
+        "numpy", "numpy.linalg", "numpy.matrixlib", "numpy.lib._npyio_impl", "numpy.random",
+        "sqlalchemy.dialects.sqlite", "sqlalchemy.dialects.postgresql", "sqlalchemy.ext.baked",
+        "pydantic", "pydantic.deprecated", "pydantic_core", "decimal", "zoneinfo", "zipfile",
+        "tarfile", "email.utils", "statistics", "csv", "concurrent.futures", "multiprocessing",
+        "anyio._backends._asyncio", "uvicorn.protocols.http.h11_impl", "uvicorn.protocols.http.auto",
+        "uvicorn.protocols.websockets.auto", "urllib3.contrib", "keyring.backends.Windows",
+        "keyring.backends.SecretService", "cffi", "unicodedata", "testing", "tests",
+    ],
+)  # fmt: skip
+def test_modules_the_app_imports_are_kept(module: str) -> None:
+    assert not contents.is_excluded(module, contents.excluded_modules("demo"))
+
+
+@pytest.mark.parametrize(
     "destination",
     [
         "cv2\\opencv_videoio_ffmpeg500_64.dll",  # Windows: cameras and MP4s go through Media Foundation
