@@ -7,7 +7,7 @@ import fcntl
 import json
 import sqlite3
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -26,8 +26,9 @@ from screening_service.driver_sql import DriverStatement
 from screening_service.schema import idempotency_records, screenings
 from screening_service.screening import screen
 from screening_service.settings import ServiceSettings
+from tests.conftest import _database
 from tests.reliability.conftest import wait_until
-from tests.service.conftest import Api, RunningService, customer, remittance, seeded
+from tests.service.conftest import Api, RunningService, customer, remittance, seeded, start_service
 
 POLICE_LISTED = "6222000011112222337"
 # Fields that differ between two screenings of the same remittance.
@@ -137,16 +138,32 @@ def test_invalid_bodies_are_refused_by_the_framework_route(teller: Api) -> None:
     assert broken.json()["errors"] == [{"field": "body", "message": "is not valid JSON"}]
 
 
-@pytest.fixture
-def postgres_service(service: RunningService) -> RunningService:
-    if not service.process.database_url.startswith("postgresql"):
-        pytest.skip("a PostgreSQL connection can be cut from outside; SQLite's cannot")
-    return service
+def one_backend_service(kind: str, folder: Path) -> Iterator[RunningService]:
+    """A service of its own on one kind of database, for what only that kind has."""
+    for database_url in _database(kind, folder):
+        seed = seeded(database_url)
+        process = start_service(database_url, folder)
+        try:
+            yield RunningService(process, seed)
+        finally:
+            process.stop()
 
 
-def test_a_dropped_database_connection_is_replaced(postgres_service: RunningService, teller: Api) -> None:
+@pytest.fixture(scope="module")
+def postgres_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
+    yield from one_backend_service("postgres", tmp_path_factory.mktemp("postgres"))
+
+
+@pytest.fixture(scope="module")
+def sqlite_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
+    yield from one_backend_service("sqlite", tmp_path_factory.mktemp("sqlite"))
+
+
+@pytest.mark.postgres
+def test_a_dropped_database_connection_is_replaced(postgres_service: RunningService) -> None:
     """A restarted or failed-over PostgreSQL leaves the service's held connections broken: the next
     screening on one is run again on a new connection, once, instead of failing."""
+    teller = postgres_service.teller()
     assert teller.screen(remittance(customer=customer())).status_code == 201
     database = postgres_service.process.database_url
     engine = make_engine(database)
@@ -174,13 +191,6 @@ def test_a_dropped_database_connection_is_replaced(postgres_service: RunningServ
     assert records == 1
 
 
-@pytest.fixture
-def sqlite_service(service: RunningService) -> RunningService:
-    if not service.process.database_url.startswith("sqlite"):
-        pytest.skip("the write-ahead log checkpointer is SQLite's")
-    return service
-
-
 def rows_in_database_file(path: str) -> int:
     """Screenings in the database file itself, not counting what is still only in the write-ahead
     log (`immutable` makes SQLite read the file alone)."""
@@ -188,11 +198,10 @@ def rows_in_database_file(path: str) -> int:
         return int(connection.execute("SELECT count(*) FROM screenings").fetchone()[0])
 
 
-def test_the_log_is_copied_into_the_database_in_the_background(
-    sqlite_service: RunningService, teller: Api
-) -> None:
+def test_the_log_is_copied_into_the_database_in_the_background(sqlite_service: RunningService) -> None:
     """The service turns SQLite's commit-time checkpoints off; its checkpointer thread must then copy
     new screenings into the database file within seconds, or the log would grow without end."""
+    teller = sqlite_service.teller()
     path = sqlite_service.process.database_url.removeprefix("sqlite:///")
     answers = [teller.screen(remittance(customer=customer())) for _ in range(20)]
     assert all(answer.status_code == 201 for answer in answers)
@@ -284,11 +293,12 @@ def test_a_customer_screened_meanwhile_is_decided_again(
 
 
 def test_a_screening_waiting_for_the_writer_lock_does_not_stop_the_service(
-    sqlite_service: RunningService, teller: Api
+    sqlite_service: RunningService,
 ) -> None:
     """SQLite screenings run on the event loop only while the writer lock is free. While another
     writer holds it (here this test, as a long import would), the screening waits in a thread and the
     same process goes on answering requests that do not write."""
+    teller = sqlite_service.teller()
     database = sqlite_service.process.database_url.removeprefix("sqlite:///")
     with open(f"{database}.writer-lock", "a+") as lock_file, ThreadPoolExecutor(1) as pool:
         fcntl.flock(lock_file, fcntl.LOCK_EX)
