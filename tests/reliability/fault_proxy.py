@@ -39,7 +39,7 @@ from teller_client.runtime import Runtime, open_runtime
 from teller_client.service_client import FailureReason, ServiceFailure
 from teller_client.settings import Settings, load_settings
 from teller_client.workflow import CounterSession, Customer, FaceException, Remittance, State
-from tests.service.conftest import RunningService, new_resident_id, seeded, start_service
+from tests.service.conftest import RunningService, new_resident_id, seeded_service
 
 T = TypeVar("T")
 
@@ -661,13 +661,7 @@ def assert_nothing_lost(teller: Teller) -> None:
 def network_service_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
     """The screening service as its own process (SQLite, demo data), one per test module."""
     folder = tmp_path_factory.mktemp("network-service")
-    database = f"sqlite:///{folder / 'screening.db'}"
-    seed = seeded(database)
-    process = start_service(database, folder)
-    try:
-        yield RunningService(process, seed)
-    finally:
-        process.stop()
+    yield from seeded_service(f"sqlite:///{folder / 'screening.db'}", folder)
 
 
 @pytest.fixture(name="proxy")

@@ -171,15 +171,20 @@ def add_test_teller(database_url: str, teller_id: str, role: str = "teller") -> 
     return password
 
 
-@pytest.fixture(scope="module")
-def service(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
-    """One service process per test module and database kind, on demo data."""
-    seed = seeded(module_database_url)
-    process = start_service(module_database_url, tmp_path_factory.mktemp("logs"))
+def seeded_service(database_url: str, log_dir: Path) -> Iterator[RunningService]:
+    """A service process on `database_url` with demo data, stopped when the generator closes."""
+    seed = seeded(database_url)
+    process = start_service(database_url, log_dir)
     try:
         yield RunningService(process, seed)
     finally:
         process.stop()
+
+
+@pytest.fixture(scope="module")
+def service(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
+    """One service process per test module and database kind, on demo data."""
+    yield from seeded_service(module_database_url, tmp_path_factory.mktemp("logs"))
 
 
 def remittance(**changes: Any) -> dict[str, Any]:

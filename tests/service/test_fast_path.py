@@ -28,7 +28,7 @@ from screening_service.screening import screen
 from screening_service.settings import ServiceSettings
 from tests.conftest import _database
 from tests.reliability.conftest import wait_until
-from tests.service.conftest import Api, RunningService, customer, remittance, seeded, start_service
+from tests.service.conftest import Api, RunningService, customer, remittance, seeded, seeded_service
 
 POLICE_LISTED = "6222000011112222337"
 # Fields that differ between two screenings of the same remittance.
@@ -141,12 +141,7 @@ def test_invalid_bodies_are_refused_by_the_framework_route(teller: Api) -> None:
 def one_backend_service(kind: str, folder: Path) -> Iterator[RunningService]:
     """A service of its own on one kind of database, for what only that kind has."""
     for database_url in _database(kind, folder):
-        seed = seeded(database_url)
-        process = start_service(database_url, folder)
-        try:
-            yield RunningService(process, seed)
-        finally:
-            process.stop()
+        yield from seeded_service(database_url, folder)
 
 
 @pytest.fixture(scope="module")
