@@ -53,8 +53,8 @@ class SignIn:
 def authenticate_terminal(ctx: ServiceContext, key: str | None) -> Terminal:
     if not key:
         raise unauthorized("Send the terminal's API key in the X-Terminal-Key header.")
-    cached = ctx.auth_cache.get(("terminal", key))
-    if isinstance(cached, Terminal):
+    cached = _cached_terminal(ctx, key)
+    if cached is not None:
         return cached
     parts = split_api_key(key)
     if parts is None:
@@ -75,8 +75,8 @@ def authenticate_teller(ctx: ServiceContext, terminal: Terminal, token: str | No
         raise unauthorized("Sign in first: send the teller's session token as a Bearer token.")
     token_hash = sha256_hex(token)
     now = utc_now()
-    cached = ctx.auth_cache.get(("session", token_hash))
-    if isinstance(cached, TellerSession) and cached.expires_at > now:
+    cached = _cached_session(ctx, token_hash, now)
+    if cached is not None:
         session = cached
     else:
         with ctx.engine.connect() as connection:
@@ -106,6 +106,31 @@ def authenticate_teller(ctx: ServiceContext, terminal: Terminal, token: str | No
     if session.terminal_id != terminal.terminal_id:
         raise forbidden("This session was opened on another terminal; sign in at this terminal.")
     return session
+
+
+def _cached_terminal(ctx: ServiceContext, key: str) -> Terminal | None:
+    cached = ctx.auth_cache.get(("terminal", key))
+    return cached if isinstance(cached, Terminal) else None
+
+
+def _cached_session(ctx: ServiceContext, token_hash: str, now: datetime) -> TellerSession | None:
+    cached = ctx.auth_cache.get(("session", token_hash))
+    return cached if isinstance(cached, TellerSession) and cached.expires_at > now else None
+
+
+def cached_counter_teller(ctx: ServiceContext, key: str, token: str) -> tuple[Terminal, TellerSession] | None:
+    """What authenticate_counter_teller answers, when the auth cache alone tells and the request is
+    admitted; None when the database must be asked, or the request is refused (that call says why)."""
+    terminal = _cached_terminal(ctx, key)
+    session = _cached_session(ctx, sha256_hex(token), utc_now())
+    if (
+        terminal is None
+        or session is None
+        or terminal.kind != "counter"
+        or session.terminal_id != terminal.terminal_id
+    ):
+        return None
+    return terminal, session
 
 
 def authenticate_counter_teller(

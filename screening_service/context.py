@@ -9,11 +9,14 @@ from typing import Generic, TypeVar
 from sqlalchemy import Engine
 
 from screening_service.database import make_engine, read_setting, require_current_schema
-from screening_service.driver_sql import HotConnections
+from screening_service.driver_sql import AsyncHotConnections, HotConnections
 from screening_service.rules import RuleSet, load_rules
 from screening_service.settings import ServiceSettings
 
 T = TypeVar("T")
+# Statements of screenings on the event loop in flight at once, per process: beyond the round trips
+# that overlap, more would only queue in PostgreSQL for the same two cores.
+ASYNC_CONNECTIONS = 4
 
 
 class TtlCache(Generic[T]):
@@ -53,13 +56,22 @@ class ServiceContext:
     customer_pepper: str
     auth_cache: TtlCache[object] = field(init=False)
     hot_connections: HotConnections = field(init=False)
+    # PostgreSQL only: the connections screenings use on the event loop (see fast_path).
+    async_connections: AsyncHotConnections | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.auth_cache = TtlCache(self.settings.auth_cache_seconds)
         self.hot_connections = HotConnections(self.engine)
+        self.async_connections = (
+            AsyncHotConnections(self.engine, ASYNC_CONNECTIONS)
+            if self.engine.dialect.name == "postgresql"
+            else None
+        )
 
     def close(self) -> None:
         self.hot_connections.close()
+        if self.async_connections is not None:
+            self.async_connections.close()
         self.engine.dispose()
 
     @classmethod

@@ -17,16 +17,16 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from screening_service.api_models import ScreeningRequest
-from screening_service.auth import authenticate_counter_teller
+from screening_service.auth import authenticate_counter_teller, cached_counter_teller
 from screening_service.context import ServiceContext
 from screening_service.http_limits import MAX_BODY_BYTES, PROBLEM_JSON, parse_json
 from screening_service.idempotency import StoredResponse, check_key
 from screening_service.problems import ProblemError, database_problem, internal_problem
-from screening_service.screening import PendingScreening, prepare_screening
+from screening_service.screening import PendingScreening, new_screening, prepare_screening
 
 log = logging.getLogger("screening_service.api")
 
@@ -57,8 +57,10 @@ class ScreeningFastPath:
     writer lock only if no other writer holds it; otherwise the store waits for the lock in a thread.
     Handing every screening to a thread cost about 0.3 ms of CPU each (the hand-over, and the two
     threads contending for the GIL), a fifth of the whole. On PostgreSQL every statement waits on the
-    network, so screenings run in threads: a slow or unreachable database must not stop this process
-    from answering anything else.
+    network, so the statements are awaited on psycopg's asyncio connections: a slow or unreachable
+    database never stops this process from answering anything else. What would read through a
+    blocking connection there (a terminal or session not in the auth cache, a pre-screen code, the
+    answer stored for a repeated key) runs in a thread.
     """
 
     def __init__(self, app: ASGIApp, ctx: ServiceContext, threads: int) -> None:
@@ -91,15 +93,11 @@ class ScreeningFastPath:
         except (ValueError, ValidationError):  # JSONDecodeError is a ValueError
             await self.app(scope, _replayed(body, receive), send)
             return
-        prepare = partial(
-            self._prepare,
-            headers[b"x-terminal-key"].decode("latin-1"),
-            token,
-            _header_text(headers.get(b"idempotency-key")),
-            request,
-        )
+        key = headers[b"x-terminal-key"].decode("latin-1")
+        idempotency_key = _header_text(headers.get(b"idempotency-key"))
+        prepare = partial(self._prepare, key, token, idempotency_key, request)
         if not self._on_loop:
-            await _answer(send, await self._in_thread(lambda: _stored(prepare(), wait=True)))
+            await _answer(send, await self._screened_async(prepare, key, token, idempotency_key, request))
             return
         outcome = _guarded(lambda: _stored(prepare(), wait=False))
         if isinstance(outcome, PendingScreening):
@@ -112,6 +110,29 @@ class ScreeningFastPath:
         outcome = await loop.run_in_executor(self._executor, _guarded, work)
         assert not isinstance(outcome, PendingScreening)  # waited for the lock
         return outcome
+
+    async def _screened_async(
+        self,
+        prepare: Callable[[], "PendingScreening | StoredResponse"],
+        key: str,
+        token: str,
+        idempotency_key: str | None,
+        request: ScreeningRequest,
+    ) -> Outcome:
+        connections = self._ctx.async_connections
+        identity = cached_counter_teller(self._ctx, key, token)
+        if connections is None or identity is None or request.prescreen_code is not None:
+            return await self._in_thread(lambda: _stored(prepare(), wait=True))
+        try:
+            checked_key = check_key(idempotency_key, required=True)
+            assert checked_key is not None
+            pending = new_screening(self._ctx, *identity, request, checked_key)
+            try:
+                return await pending.screen_async(connections)
+            except IntegrityError as stored_already:
+                return await self._in_thread(partial(pending.replayed, stored_already))
+        except Exception as error:
+            return _problem_for(error)
 
     def _prepare(
         self, key: str, token: str, idempotency_key: str | None, request: ScreeningRequest
@@ -135,13 +156,17 @@ def _guarded(work: Callable[[], "StoredResponse | PendingScreening"]) -> "Outcom
     """`work()`, with every error turned into the problem the FastAPI app would answer."""
     try:
         return work()
-    except ProblemError as problem:
-        return problem
-    except DBAPIError as error:
+    except Exception as error:
+        return _problem_for(error)
+
+
+def _problem_for(error: Exception) -> ProblemError:
+    if isinstance(error, ProblemError):
+        return error
+    if isinstance(error, DBAPIError):
         return database_problem(error)
-    except Exception:
-        log.exception("screening failed")
-        return internal_problem()
+    log.error("screening failed", exc_info=error)
+    return internal_problem()
 
 
 def _header_text(value: bytes | None) -> str | None:

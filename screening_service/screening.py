@@ -9,14 +9,32 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Dialect, Integer, and_, bindparam, exists, func, literal, literal_column, or_, select
-from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy import (
+    Dialect,
+    Integer,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.exc import IntegrityError
 
 from screening_service.api_models import ScreeningRequest
 from screening_service.auth import TellerSession, Terminal
 from screening_service.context import ServiceContext
-from screening_service.driver_sql import DriverStatement, WriterBusyError
+from screening_service.driver_sql import (
+    AsyncHotConnections,
+    DriverStatement,
+    Step,
+    Steps,
+    WriterBusyError,
+    run_steps,
+)
 from screening_service.idempotency import (
     INSERT_RECORD,
     StoredResponse,
@@ -46,8 +64,8 @@ ENDPOINT = "screenings"
 HISTORY_LIMIT = 500
 
 # The hot path's statements, run on the driver's cursor (see driver_sql).
-# In one round trip: the payee's name on record, whether the customer has paid this payee before,
-# and the payee's listings (a row per listing; one row with NULL source when it has none).
+# The payee's name on record, whether the customer has paid this payee before, and the payee's
+# listings (a row per listing; one row with NULL source when it has none).
 _ONE_ROW = select(literal(1).label("one")).subquery("payee")
 _PAYEE_FACTS = select(
     select(account_directory.c.holder_name)
@@ -77,6 +95,11 @@ _HISTORY = (
     .order_by(screenings.c.created_at.desc())
     .limit(literal_column(str(HISTORY_LIMIT), Integer))
 )
+# Both in one statement, one round trip: each payee row joined with each history row (a payee is on
+# at most a few lists), or with NULLs when the customer has no history.
+_FACTS = _PAYEE_FACTS.subquery("payee_facts")
+_PAST = _HISTORY.subquery("history")
+_PAYEE_AND_HISTORY = select(*_FACTS.c, *_PAST.c).select_from(_FACTS.outerjoin(_PAST, true()))
 # Changes whenever a screening of the customer is stored (screenings are never changed in these
 # columns, and only ever removed oldest first).
 _CUSTOMER_VERSION = select(func.count(), func.max(screenings.c.created_at)).where(
@@ -98,8 +121,7 @@ class _HotStatements:
     """The statements of a screening, compiled for one database dialect."""
 
     def __init__(self, dialect: Dialect) -> None:
-        self.payee_facts = DriverStatement(_PAYEE_FACTS, dialect)
-        self.history = DriverStatement(_HISTORY, dialect)
+        self.payee_and_history = DriverStatement(_PAYEE_AND_HISTORY, dialect)
         self._customer_version = DriverStatement(_CUSTOMER_VERSION, dialect)
         self._one_statement = dialect.name == "postgresql"
         if self._one_statement:
@@ -108,21 +130,21 @@ class _HotStatements:
             self._insert_screening = DriverStatement(screenings.insert(), dialect)
             self._insert_record = DriverStatement(INSERT_RECORD, dialect)
 
-    def customer_version(self, connection: DBAPIConnection, customer: str) -> tuple[Any, ...] | None:
+    def customer_version(self, customer: str) -> Steps[tuple[Any, ...] | None]:
         """On SQLite, what tells whether another screening of the customer was stored since; None on
         PostgreSQL, whose instances screen side by side under READ COMMITTED and check nothing."""
         if self._one_statement:
             return None
-        return self._customer_version.rows(connection, {"customer": customer})[0]
+        return (yield Step(self._customer_version, {"customer": customer}))[0]
 
-    def store(self, connection: DBAPIConnection, screening: dict[str, Any], record: dict[str, Any]) -> None:
+    def store(self, screening: dict[str, Any], record: dict[str, Any]) -> Steps[None]:
         """Write the screening and its idempotency record; a record already stored fails both."""
         if self._one_statement:
             both = {**screening, **{f"record_{name}": value for name, value in record.items()}}
-            self._store_both.execute(connection, both)
+            yield Step(self._store_both, both, wants_rows=False)
         else:
-            self._insert_screening.execute(connection, screening)
-            self._insert_record.execute(connection, record)
+            yield Step(self._insert_screening, screening, wants_rows=False)
+            yield Step(self._insert_record, record, wants_rows=False)
 
 
 _hot_statements: "weakref.WeakKeyDictionary[Dialect, _HotStatements]" = weakref.WeakKeyDictionary()
@@ -194,21 +216,32 @@ def prepare_screening(
     deciding under the lock, with the lock held a fraction of the time. (A listing or an
     acknowledgement stored meanwhile is as if it had come just after this screening.)
     """
+    pending = new_screening(ctx, terminal, teller, request, idempotency_key)
+    try:
+        pending.decide()
+    except ProblemError as problem:
+        # A retry of a screening stored while its pre-screen code was still valid: the stored answer.
+        if request.prescreen_code is None:
+            raise
+        return pending.replayed(problem)
+    return pending
+
+
+def new_screening(
+    ctx: ServiceContext,
+    terminal: Terminal,
+    teller: TellerSession,
+    request: ScreeningRequest,
+    idempotency_key: str,
+) -> "PendingScreening":
+    """A screening of `request`, neither decided nor stored; refused if it names another branch."""
     if request.branch_id != terminal.branch_id:
         raise invalid_field(
             "branch_id",
             f"is {request.branch_id}, but this terminal belongs to branch {terminal.branch_id}; "
             "check the client's branch setting",
         )
-    pending = PendingScreening(ctx, terminal, teller, request, idempotency_key)
-    try:
-        pending.decide()
-    except ProblemError:
-        # A retry of a screening stored while its pre-screen code was still valid: the stored answer.
-        if request.prescreen_code is None:
-            raise
-        return pending.replayed()
-    return pending
+    return PendingScreening(ctx, terminal, teller, request, idempotency_key)
 
 
 class PendingScreening:
@@ -237,11 +270,13 @@ class PendingScreening:
 
     def decide(self) -> None:
         self._prescreen = _linked_prescreen(self._ctx, self._request, self._terminal)
-        self._drafted = self._ctx.hot_connections.read(self._draft)
+        self._drafted = self._ctx.hot_connections.read(
+            lambda connection: run_steps(self._draft(), connection)
+        )
 
-    def _draft(self, connection: DBAPIConnection) -> _Draft:
+
+    def _draft(self) -> Steps[_Draft]:
         return _draft(
-            connection,
             self._ctx,
             self._terminal,
             self._teller,
@@ -256,12 +291,28 @@ class PendingScreening:
         try:
             # No look-up of the key first: a new key is by far the common case, and a key already
             # stored makes the idempotency record's insert fail, which stores nothing of this one.
-            stored = self._ctx.hot_connections.run(self._store, wait=wait)
+            stored = self._ctx.hot_connections.run(
+                lambda connection: run_steps(self._store(), connection), wait=wait
+            )
         except WriterBusyError:
             return None
-        except IntegrityError:
+        except IntegrityError as error:
             # A retry (or a reuse) of a key that is already stored, perhaps by another instance.
-            return self.replayed()
+            return self.replayed(error)
+        return self._logged(stored)
+
+    async def screen_async(self, connections: AsyncHotConnections) -> StoredResponse:
+        """decide() and store() on the event loop, as one unit of work on one connection (PostgreSQL),
+        for a screening without a pre-screen code (which decide() reads first). A key already stored
+        raises IntegrityError; then replayed() tells the answer."""
+        assert self._request.prescreen_code is None
+        return self._logged(await connections.run(self._decide_and_store))
+
+    def _decide_and_store(self) -> Steps[StoredResponse]:
+        self._drafted = yield from self._draft()
+        return (yield from self._store())
+
+    def _logged(self, stored: StoredResponse) -> StoredResponse:
         body = stored.body
         log.info(
             "screening %s payee %s: %s (%d) %s",
@@ -273,24 +324,24 @@ class PendingScreening:
         )
         return stored
 
-    def _store(self, connection: DBAPIConnection) -> StoredResponse:
+    def _store(self) -> Steps[StoredResponse]:
         current = self._drafted
         assert current is not None, "decide() first"
-        if self._statements.customer_version(connection, self._customer) != current.customer_version:
-            current = self._draft(connection)  # the customer was screened meanwhile: decide again
+        if (yield from self._statements.customer_version(self._customer)) != current.customer_version:
+            current = yield from self._draft()  # the customer was screened meanwhile: decide again
         record = record_values(
             self._terminal.terminal_id, self._key, ENDPOINT, self._fingerprint, current.answer
         )
-        self._statements.store(connection, current.screening, record)
+        yield from self._statements.store(current.screening, record)
         return current.answer
 
-    def replayed(self) -> StoredResponse:
-        """The answer stored for this key; 409 if it came with another request. Re-raises the error
-        being handled when nothing is stored."""
+    def replayed(self, error: Exception) -> StoredResponse:
+        """The answer stored for this key; 409 if it came with another request. Raises `error` (why
+        it was looked up) when nothing is stored."""
         with self._ctx.engine.connect() as connection:
             found = replay(connection, self._terminal.terminal_id, self._key, ENDPOINT, self._fingerprint)
         if found is None:
-            raise  # noqa: PLE0704 - called only from except blocks
+            raise error
         return found
 
 
@@ -313,18 +364,17 @@ def _linked_prescreen(
 
 
 def _draft(
-    connection: DBAPIConnection,
     ctx: ServiceContext,
     terminal: Terminal,
     teller: TellerSession,
     request: ScreeningRequest,
     customer: str,
     linked_prescreen: tuple[str, dict[str, Any]] | None,
-) -> _Draft:
+) -> Steps[_Draft]:
     now = utc_now()
-    customer_version = _statements(ctx.engine.dialect).customer_version(connection, customer)
+    customer_version = yield from _statements(ctx.engine.dialect).customer_version(customer)
     prescreen_id, prescreen = linked_prescreen if linked_prescreen is not None else (None, None)
-    facts = gather_facts(connection, ctx, request, customer, now, prescreen)
+    facts = yield from gather_facts(ctx, request, customer, now, prescreen)
     outcome = ctx.rules.evaluate(facts)
     screening_id = f"scr_{secrets.token_hex(12)}"
     expires_at = now + timedelta(minutes=ctx.rules.valid_minutes)
@@ -360,26 +410,25 @@ def _draft(
 
 
 def gather_facts(
-    connection: DBAPIConnection,
     ctx: ServiceContext,
     request: ScreeningRequest,
     customer: str,
     now: datetime,
     prescreen: Mapping[str, Any] | None = None,
-) -> ScreeningFacts:
-    statements = _statements(ctx.engine.dialect)
-    payee_rows = statements.payee_facts.rows(
-        connection, {"payee": request.payee_account, "customer": customer}
-    )
-    # Columns: name on record, known payee, listing source, listing typology.
-    listings = tuple(Listing(source, typology) for _, _, source, typology in payee_rows if source is not None)
-    name_on_record, known_payee = payee_rows[0][0], bool(payee_rows[0][1])
+) -> Steps[ScreeningFacts]:
     since = now - timedelta(hours=ctx.rules.history_hours)
+    rows = yield Step(
+        _statements(ctx.engine.dialect).payee_and_history,
+        {"payee": request.payee_account, "customer": customer, "since": since},
+    )
+    # Columns: name on record, known payee, listing source and typology; then a history row's
+    # created_at, decision, payee and new_payee. Each listing comes with every history row.
+    name_on_record, known_payee, first_source, first_typology = rows[0][:4]
+    listings = tuple(dict.fromkeys(Listing(row[2], row[3]) for row in rows if row[2] is not None))
     history = tuple(
         PastScreening(created_at, Decision.parse(decision), payee_account, new_payee)
-        for created_at, decision, payee_account, new_payee in statements.history.rows(
-            connection, {"customer": customer, "since": since}
-        )
+        for _, _, source, typology, created_at, decision, payee_account, new_payee in rows
+        if created_at is not None and source == first_source and typology == first_typology
     )
     return ScreeningFacts(
         now=now,

@@ -3,6 +3,7 @@ route it hands everything else to: the same answers, the same stored record, one
 across both; and the driver-level hot path (driver_sql.py) surviving a dropped database connection
 and leaving SQLite's log to the background checkpointer."""
 
+import asyncio
 import fcntl
 import json
 import sqlite3
@@ -16,13 +17,13 @@ from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import Float, bindparam, func, select, text
 
 from screening_service.api_models import ScreeningRequest, SessionRequest
 from screening_service.auth import authenticate_terminal, sign_in
 from screening_service.context import ServiceContext
 from screening_service.database import make_engine, migrate
-from screening_service.driver_sql import DriverStatement
+from screening_service.driver_sql import AsyncHotConnections, DriverStatement, Step, Steps
 from screening_service.schema import idempotency_records, screenings
 from screening_service.screening import screen
 from screening_service.settings import ServiceSettings
@@ -159,7 +160,10 @@ def test_a_dropped_database_connection_is_replaced(postgres_service: RunningServ
     """A restarted or failed-over PostgreSQL leaves the service's held connections broken: the next
     screening on one is run again on a new connection, once, instead of failing."""
     teller = postgres_service.teller()
-    assert teller.screen(remittance(customer=customer())).status_code == 201
+    # The first screening signs the terminal and teller into the auth cache; from the second on they
+    # run on the event loop's connections, one of which is then held.
+    for _ in range(2):
+        assert teller.screen(remittance(customer=customer())).status_code == 201
     database = postgres_service.process.database_url
     engine = make_engine(database)
     with engine.connect() as connection:
@@ -184,6 +188,51 @@ def test_a_dropped_database_connection_is_replaced(postgres_service: RunningServ
         ).scalar_one()
     engine.dispose()
     assert records == 1
+
+
+@pytest.fixture
+def postgres_url(tmp_path: Path) -> Iterator[str]:
+    yield from _database("postgres", tmp_path)
+
+
+def one_statement(statement: DriverStatement, values: dict[str, Any]) -> Callable[[], Steps[Any]]:
+    def steps() -> Steps[Any]:
+        return (yield Step(statement, values))
+
+    return steps
+
+
+@pytest.mark.postgres
+def test_a_screening_cancelled_mid_statement_leaves_the_connections_usable(postgres_url: str) -> None:
+    """A screening cancelled while its statement runs (the service stopping, say) gives its place
+    back, and the next unit of work gets an idle connection: psycopg cancels the statement in the
+    server, and a connection left in any other state would be closed, not reused."""
+    engine = make_engine(postgres_url)
+    connections = AsyncHotConnections(engine, size=1)
+    sleep = DriverStatement(select(func.pg_sleep(bindparam("seconds", type_=Float))), engine.dialect)
+    sleeping = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg_sleep%'"
+    )
+
+    def statement_running() -> bool:
+        # A new connection each time: pg_stat_activity stays as it was for one transaction.
+        with engine.connect() as watcher:
+            return bool(watcher.execute(sleeping).scalar_one())
+
+    async def scenario() -> list[tuple[Any, ...]]:
+        stuck = asyncio.create_task(connections.run(one_statement(sleep, {"seconds": 60})))
+        while not statement_running():
+            await asyncio.sleep(0.01)  # lets the task send its statement
+        stuck.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await stuck
+        return await asyncio.wait_for(connections.run(one_statement(sleep, {"seconds": 0})), 10)
+
+    try:
+        assert asyncio.run(scenario()) == [("",)]  # pg_sleep returns void
+    finally:
+        connections.close()
+        engine.dispose()
 
 
 def rows_in_database_file(path: str) -> int:
