@@ -274,7 +274,6 @@ class PendingScreening:
             lambda connection: run_steps(self._draft(), connection)
         )
 
-
     def _draft(self) -> Steps[_Draft]:
         return _draft(
             self._ctx,
