@@ -108,12 +108,23 @@ _CUSTOMER_VERSION = select(func.count(), func.max(screenings.c.created_at)).wher
 
 
 # On PostgreSQL the screening and its idempotency record are written by one statement, so that they
-# are stored together without a transaction's BEGIN and COMMIT round trips (see HotConnections).
-_NEW_SCREENING = screenings.insert().values({column.name: bindparam(column.name) for column in screenings.c})
-_STORE_BOTH = (
-    idempotency_records.insert()
-    .values({column.name: bindparam(f"record_{column.name}") for column in idempotency_records.c})
-    .add_cte(_NEW_SCREENING.cte("new_screening"))
+# are stored together without a transaction's BEGIN and COMMIT round trips (see HotConnections). The
+# record takes the terminal, the answer and the time from the screening's row, so that the answer is
+# sent once.
+_NEW_SCREENING = (
+    screenings.insert()
+    .values({column.name: bindparam(column.name) for column in screenings.c})
+    .returning(screenings.c.terminal_id, screenings.c.response_json, screenings.c.created_at)
+    .cte("new_screening")
+)
+_FROM_SCREENING = ("terminal_id", "response_json", "created_at")
+_RECORD_OWN = [column for column in idempotency_records.c if column.name not in _FROM_SCREENING]
+_STORE_BOTH = idempotency_records.insert().from_select(
+    [*_FROM_SCREENING, *(column.name for column in _RECORD_OWN)],
+    select(
+        *(_NEW_SCREENING.c[name] for name in _FROM_SCREENING),
+        *(bindparam(f"record_{column.name}", type_=column.type) for column in _RECORD_OWN),
+    ),
 )
 
 
@@ -140,7 +151,7 @@ class _HotStatements:
     def store(self, screening: dict[str, Any], record: dict[str, Any]) -> Steps[None]:
         """Write the screening and its idempotency record; a record already stored fails both."""
         if self._one_statement:
-            both = {**screening, **{f"record_{name}": value for name, value in record.items()}}
+            both = {**screening, **{f"record_{column.name}": record[column.name] for column in _RECORD_OWN}}
             yield Step(self._store_both, both, wants_rows=False)
         else:
             yield Step(self._insert_screening, screening, wants_rows=False)
