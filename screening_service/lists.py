@@ -365,6 +365,8 @@ def import_list(
                 )
             if progress:
                 progress(min(start + BATCH_ROWS, len(rows)), len(rows))
+    if report.added or report.updated:
+        refresh_statistics(engine)
     log.info(
         "imported %s as %s: %d added, %d updated, %d unchanged, %d rejected",
         path,
@@ -375,3 +377,14 @@ def import_list(
         len(report.errors),
     )
     return report
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """Tell the query planner how large the lists now are. Until PostgreSQL's autovacuum gets round
+    to it (a minute or more after a large import), it plans the payee look-up for a table it believes
+    empty; SQLite keeps no statistics until asked."""
+    with write_transaction(engine) as connection:
+        if engine.dialect.name == "sqlite":
+            # A sample is enough to know that an account number picks out one row or two.
+            connection.exec_driver_sql("PRAGMA analysis_limit=1000")
+        connection.exec_driver_sql(f"ANALYZE {listed_accounts.name}")
