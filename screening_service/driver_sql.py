@@ -74,6 +74,7 @@ class DriverStatement:
         # Built at the first execution: some drivers' processors depend on the column's type code
         # in the cursor's description (psycopg's numeric), which is the same on every execution.
         self._result_processors: list[Processor | None] | None = None
+        self._converts_results = False
 
     def _parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         converted = []
@@ -123,15 +124,17 @@ class DriverStatement:
         return self._processed(fetched)
 
     def _processors(self, description: Sequence[Any]) -> list[Processor | None]:
-        return [
+        processors: list[Processor | None] = [
             kind.result_processor(self._dialect, column[1])
             for kind, column in zip(self._result_types, description, strict=True)
         ]
+        self._converts_results = any(processors)
+        return processors
 
     def _processed(self, fetched: Sequence[Any]) -> list[tuple[Any, ...]]:
         processors = self._result_processors
         assert processors is not None
-        if not any(processors):
+        if not self._converts_results:
             return [tuple(row) for row in fetched]
         return [
             tuple(

@@ -172,9 +172,10 @@ class RuleSet:
     typologies: Mapping[str, Mapping[str, str]]
     rules: tuple[Rule, ...] = field(default_factory=tuple)
 
-    @property
+    @functools.cached_property
     def history_hours(self) -> int:
-        """How far back the customer's history must be read for the history rules."""
+        """How far back the customer's history must be read for the history rules (asked for on
+        every screening; the rules never change once loaded)."""
         windows = [int(rule.params["hours"]) for rule in self.rules if "hours" in rule.params]
         return max(windows, default=0)
 

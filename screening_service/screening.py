@@ -38,6 +38,7 @@ from screening_service.driver_sql import (
 from screening_service.idempotency import (
     INSERT_RECORD,
     StoredResponse,
+    model_fingerprint,
     record_values,
     replay,
     request_fingerprint,
@@ -271,7 +272,7 @@ class PendingScreening:
         self._teller = teller
         self._request = request
         self._key = idempotency_key
-        self._fingerprint = request_fingerprint(request.model_dump(mode="json"))
+        self._fingerprint = model_fingerprint(request)
         self._customer = customer_key(
             ctx.customer_pepper, request.customer.id_type, request.customer.id_number
         )
@@ -349,7 +350,14 @@ class PendingScreening:
         """The answer stored for this key; 409 if it came with another request. Raises `error` (why
         it was looked up) when nothing is stored."""
         with self._ctx.engine.connect() as connection:
-            found = replay(connection, self._terminal.terminal_id, self._key, ENDPOINT, self._fingerprint)
+            found = replay(
+                connection,
+                self._terminal.terminal_id,
+                self._key,
+                ENDPOINT,
+                self._fingerprint,
+                earlier_fingerprint=lambda: request_fingerprint(self._request.model_dump(mode="json")),
+            )
         if found is None:
             raise error
         return found

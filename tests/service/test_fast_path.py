@@ -24,6 +24,8 @@ from screening_service.auth import authenticate_terminal, sign_in
 from screening_service.context import ServiceContext
 from screening_service.database import make_engine, migrate
 from screening_service.driver_sql import AsyncHotConnections, DriverStatement, Step, Steps
+from screening_service.idempotency import request_fingerprint
+from screening_service.problems import ProblemError
 from screening_service.schema import idempotency_records, screenings
 from screening_service.screening import screen
 from screening_service.settings import ServiceSettings
@@ -332,6 +334,33 @@ def test_a_customer_screened_meanwhile_is_decided_again(
         answer = screen(ctx, terminal, teller, clean, uuid.uuid4().hex).body
         assert "PREVIOUSLY_WARNED" in {reason["code"] for reason in answer["reasons"]}
         assert answer["decision"] == "hold"
+    finally:
+        ctx.close()
+
+
+def test_a_retry_of_a_screening_stored_by_an_earlier_version_is_answered(database_url: str) -> None:
+    """Screenings' idempotency records now hold model_fingerprint; ones an earlier version stored hold
+    request_fingerprint. A retry of such a screening (its answer was lost while the service was
+    upgraded) gets the stored answer, and another request under that key is still a 409."""
+    seed = seeded(database_url)
+    ctx = ServiceContext.open(ServiceSettings(database_url=database_url))
+    try:
+        terminal = authenticate_terminal(ctx, seed.counter_key)
+        teller = sign_in(ctx, terminal, SessionRequest(teller_id="T1001", password="teller-demo-1")).teller
+        request = ScreeningRequest.model_validate(remittance(customer=customer()))
+        key = uuid.uuid4().hex
+        first = screen(ctx, terminal, teller, request, key).body
+        with ctx.engine.begin() as connection:  # as an earlier version stored it
+            connection.execute(
+                idempotency_records.update()
+                .where(idempotency_records.c.idempotency_key == key)
+                .values(request_hash=request_fingerprint(request.model_dump(mode="json")))
+            )
+        assert screen(ctx, terminal, teller, request, key).body == first
+        other = ScreeningRequest.model_validate(remittance(customer=customer(), amount="99.00"))
+        with pytest.raises(ProblemError) as refused:
+            screen(ctx, terminal, teller, other, key)
+        assert refused.value.status == 409
     finally:
         ctx.close()
 
