@@ -12,6 +12,7 @@ key, DBAPIError for a database that is down). HotConnections holds the connectio
 
 import asyncio
 import logging
+import re
 import threading
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
@@ -75,12 +76,21 @@ class DriverStatement:
         # in the cursor's description (psycopg's numeric), which is the same on every execution.
         self._result_processors: list[Processor | None] | None = None
         self._converts_results = False
+        # For psycopg's raw cursors, which send the statement as it is: no parsing of %(name)s
+        # placeholders and no reordering of a dict on every execution.
+        self.numbered_sql, self._numbered_order = (
+            _numbered(self.sql, self._names) if dialect.paramstyle == "pyformat" else ("", [])
+        )
+
+    def _converted(self, values: Mapping[str, Any]) -> list[Any]:
+        converted = []
+        for _name, given, constant, processor in self._slots:
+            value = values[_name] if given else constant
+            converted.append(value if processor is None else processor(value))
+        return converted
 
     def _parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
-        converted = []
-        for name, given, constant, processor in self._slots:
-            value = values[name] if given else constant
-            converted.append(value if processor is None else processor(value))
+        converted = self._converted(values)
         return tuple(converted) if self._positional else dict(zip(self._names, converted, strict=True))
 
     def _cursor(self, connection: DBAPIConnection, values: Mapping[str, Any]) -> Any:
@@ -109,18 +119,19 @@ class DriverStatement:
     async def run_async(
         self, cursor: Any, values: Mapping[str, Any], wants_rows: bool
     ) -> list[tuple[Any, ...]]:
-        """On a psycopg AsyncCursor (reused: making one costs as much as filling in the statement):
+        """On a psycopg AsyncRawCursor (reused: making one costs as much as filling in the statement):
         the rows, if `wants_rows`; [] otherwise."""
-        parameters = self._parameters(values)
+        converted = self._converted(values)
+        parameters = [converted[index] for index in self._numbered_order]
         try:
-            await cursor.execute(self.sql, parameters)
+            await cursor.execute(self.numbered_sql, parameters)
             if not wants_rows:
                 return []
             fetched = await cursor.fetchall()
             if self._result_processors is None:
                 self._result_processors = self._processors(cursor.description)
         except self._dialect.loaded_dbapi.Error as error:
-            _raise_wrapped(self._dialect, self.sql, parameters, error, invalidated=False)
+            _raise_wrapped(self._dialect, self.numbered_sql, parameters, error, invalidated=False)
         return self._processed(fetched)
 
     def _processors(self, description: Sequence[Any]) -> list[Processor | None]:
@@ -145,6 +156,23 @@ class DriverStatement:
         ]
 
 
+def _numbered(sql: str, names: list[str]) -> tuple[str, list[int]]:
+    """Pyformat `sql` with PostgreSQL's own $1, $2 ... for each %(name)s (a name used twice keeps its
+    number), and for each number the index of its value in `names`' order."""
+    order: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name is None:
+            return "%"  # "%%" is a literal percent sign
+        if name not in order:
+            order.append(name)
+        return f"${order.index(name) + 1}"
+
+    return _PYFORMAT.sub(number, sql), [names.index(name) for name in order]
+
+
+_PYFORMAT = re.compile(r"%\((\w+)\)s|%%")
 T = TypeVar("T")
 
 
@@ -367,7 +395,7 @@ class AsyncHotConnections:
             connection = await driver.AsyncConnection.connect(*cargs, **cparams, autocommit=True)
         except driver.Error as error:
             _raise_wrapped(self._dialect, "connect", (), error, invalidated=False)
-        return connection.cursor()
+        return driver.AsyncRawCursor(connection)
 
     def close(self) -> None:
         """Close the idle connections (the service is stopping); closing needs no event loop."""

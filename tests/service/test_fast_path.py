@@ -197,11 +197,47 @@ def postgres_url(tmp_path: Path) -> Iterator[str]:
     yield from _database("postgres", tmp_path)
 
 
-def one_statement(statement: DriverStatement, values: dict[str, Any]) -> Callable[[], Steps[Any]]:
+def one_statement(
+    statement: DriverStatement, values: dict[str, Any], wants_rows: bool = True
+) -> Callable[[], Steps[Any]]:
     def steps() -> Steps[Any]:
-        return (yield Step(statement, values))
+        return (yield Step(statement, values, wants_rows))
 
     return steps
+
+
+@pytest.mark.postgres
+def test_statements_on_the_event_loop_store_and_read_what_sqlalchemy_does(postgres_url: str) -> None:
+    """The same on psycopg's asyncio connections, whose raw cursors take the statements with
+    PostgreSQL's own numbered placeholders."""
+    engine = make_engine(postgres_url)
+    migrate(engine)
+    connections = AsyncHotConnections(engine, size=1)
+    by_driver = sample_screening("scr_async")
+    by_core = sample_screening("scr_core", new_payee=False, amount=Decimal("0.01"))
+    insert = DriverStatement(screenings.insert(), engine.dialect)
+    read_back = DriverStatement(READ_BACK, engine.dialect)
+
+    async def written_and_read() -> list[list[tuple[Any, ...]]]:
+        await connections.run(one_statement(insert, by_driver, wants_rows=False))
+        return [
+            await connections.run(one_statement(read_back, {"id": written["screening_id"]}))
+            for written in (by_driver, by_core)
+        ]
+
+    try:
+        with engine.begin() as connection:
+            connection.execute(screenings.insert(), by_core)
+        through_driver = asyncio.run(written_and_read())
+        with engine.connect() as connection:
+            through_core = connection.execute(READ_BACK, {"id": "scr_async"}).one()._asdict()
+        assert through_core == by_driver
+        assert through_driver == [
+            [tuple(written[column.name] for column in screenings.c)] for written in (by_driver, by_core)
+        ]
+    finally:
+        connections.close()
+        engine.dispose()
 
 
 @pytest.mark.postgres
@@ -260,36 +296,49 @@ def test_the_log_is_copied_into_the_database_in_the_background(sqlite_service: R
     )
 
 
+def sample_screening(screening_id: str, **changes: Any) -> dict[str, Any]:
+    """A screenings row with values whose types a driver could get wrong: aware UTC times with
+    microseconds, a 15-digit amount, a boolean, Chinese text."""
+    created = datetime(2026, 11, 27, 9, 30, 1, 250_000, tzinfo=UTC)
+    return (
+        {column.name: None for column in screenings.c}
+        | {
+            "screening_id": screening_id,
+            "created_at": created,
+            "expires_at": created + timedelta(minutes=30),
+            "terminal_id": "T1",
+            "branch_id": "BJ0101",
+            "teller_id": "T1001",
+            "customer_key": "c" * 64,
+            "customer_id_masked": "**********002X",
+            "payer_account": "6222020200112233446",
+            "payee_account": "6212260200001234562",
+            "payee_name": "王小明",
+            "payee_bank": "中国工商银行",
+            "amount": Decimal("1234567890123.45"),
+            "currency": "CNY",
+            "arrival_mode": "realtime",
+            "decision": "warn",
+            "score": 40,
+            "new_payee": True,
+            "face_outcome": "match",
+            "response_json": '{"decision":"warn"}',
+        }
+        | changes
+    )
+
+
+READ_BACK = select(screenings).where(screenings.c.screening_id == bindparam("id"))
+
+
 def test_driver_statements_store_and_read_what_sqlalchemy_does(database_url: str) -> None:
     """A row written on the driver's connection reads back through SQLAlchemy exactly like one
     SQLAlchemy wrote, and the other way round: aware UTC times, exact amounts, booleans."""
     engine = make_engine(database_url)
     migrate(engine)
-    created = datetime(2026, 11, 27, 9, 30, 1, 250_000, tzinfo=UTC)
-    row = {column.name: None for column in screenings.c} | {
-        "created_at": created,
-        "expires_at": created + timedelta(minutes=30),
-        "terminal_id": "T1",
-        "branch_id": "BJ0101",
-        "teller_id": "T1001",
-        "customer_key": "c" * 64,
-        "customer_id_masked": "**********002X",
-        "payer_account": "6222020200112233446",
-        "payee_account": "6212260200001234562",
-        "payee_name": "王小明",
-        "payee_bank": "中国工商银行",
-        "amount": Decimal("1234567890123.45"),
-        "currency": "CNY",
-        "arrival_mode": "realtime",
-        "decision": "warn",
-        "score": 40,
-        "new_payee": True,
-        "face_outcome": "match",
-        "response_json": '{"decision":"warn"}',
-    }
-    by_driver = {**row, "screening_id": "scr_driver"}
-    by_core = {**row, "screening_id": "scr_core", "new_payee": False}
-    read_back = select(screenings).where(screenings.c.screening_id == bindparam("id"))
+    by_driver = sample_screening("scr_driver")
+    by_core = sample_screening("scr_core", new_payee=False)
+    read_back = READ_BACK
     with engine.connect() as connection:
         pooled = connection.connection
         DriverStatement(screenings.insert(), engine.dialect).execute(pooled, by_driver)
