@@ -206,10 +206,12 @@ def run_steps(steps: Steps[T], connection: DBAPIConnection) -> T:
         return result
 
 
-async def run_steps_async(steps: Steps[T], cursor: Any) -> T:
+async def run_steps_async(steps: Steps[T], cursor_for: Callable[[DriverStatement], Any]) -> T:
+    """Drive `steps` on asyncio cursors, `cursor_for(statement)` running each statement."""
     try:
         step = next(steps)
         while True:
+            cursor = cursor_for(step.statement)
             step = steps.send(await step.statement.run_async(cursor, step.values, step.wants_rows))
     except StopIteration as finished:
         result: T = finished.value
@@ -354,7 +356,7 @@ class AsyncHotConnections:
         self._dialect = engine.dialect
         self._connect_args = engine.dialect.create_connect_args(engine.url)
         self._size = size
-        self._idle: list[Any] = []  # a cursor of each idle connection
+        self._idle: list[_HeldConnection] = []
         self._slots: asyncio.Semaphore | None = None  # made on the event loop that uses it
 
     async def run(self, steps: Callable[[], Steps[T]]) -> T:
@@ -370,17 +372,17 @@ class AsyncHotConnections:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self._size)
         async with self._slots:
-            cursor = self._idle.pop() if self._idle else await self._connect()
-            connection = cursor.connection
+            held = self._idle.pop() if self._idle else await self._connect()
+            connection = held.connection
             try:
-                return await run_steps_async(steps(), cursor)
+                return await run_steps_async(steps(), held.cursor_for)
             except DBAPIError as error:
                 broken = self._dialect.is_disconnect(error.orig, connection, None)  # type: ignore[arg-type]
                 error.connection_invalidated = broken
                 raise
             finally:
                 if connection.info.transaction_status == self._idle_status:
-                    self._idle.append(cursor)
+                    self._idle.append(held)
                 else:  # broken, closed, or cancelled in the middle of a statement
                     await connection.close()
 
@@ -388,17 +390,34 @@ class AsyncHotConnections:
     def _idle_status(self) -> Any:
         return self._dialect.loaded_dbapi.pq.TransactionStatus.IDLE
 
-    async def _connect(self) -> Any:
+    async def _connect(self) -> "_HeldConnection":
         cargs, cparams = self._connect_args
         driver = self._dialect.loaded_dbapi
         try:
             connection = await driver.AsyncConnection.connect(*cargs, **cparams, autocommit=True)
         except driver.Error as error:
             _raise_wrapped(self._dialect, "connect", (), error, invalidated=False)
-        return driver.AsyncRawCursor(connection)
+        return _HeldConnection(connection, driver.AsyncRawCursor)
 
     def close(self) -> None:
         """Close the idle connections (the service is stopping); closing needs no event loop."""
         idle, self._idle = self._idle, []
-        for cursor in idle:
-            cursor.connection.pgconn.finish()
+        for held in idle:
+            held.connection.pgconn.finish()
+
+
+class _HeldConnection:
+    """An asyncio connection and a raw cursor for each statement run on it. A cursor keeps what it
+    worked out to convert parameters and rows only while it runs the same statement again, so one
+    cursor alternating between statements worked it all out anew every time."""
+
+    def __init__(self, connection: Any, cursor_class: Callable[[Any], Any]) -> None:
+        self.connection = connection
+        self._cursor_class = cursor_class
+        self._cursors: dict[DriverStatement, Any] = {}
+
+    def cursor_for(self, statement: DriverStatement) -> Any:
+        cursor = self._cursors.get(statement)
+        if cursor is None:
+            cursor = self._cursors[statement] = self._cursor_class(self.connection)
+        return cursor
