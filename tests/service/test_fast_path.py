@@ -7,6 +7,8 @@ import asyncio
 import fcntl
 import json
 import sqlite3
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +24,7 @@ from sqlalchemy import Float, bindparam, func, select, text
 from screening_service.api_models import ScreeningRequest, SessionRequest
 from screening_service.auth import authenticate_terminal, sign_in
 from screening_service.context import ServiceContext
-from screening_service.database import make_engine, migrate
+from screening_service.database import _WalCheckpointer, make_engine, migrate
 from screening_service.driver_sql import AsyncHotConnections, DriverStatement, Step, Steps
 from screening_service.idempotency import request_fingerprint
 from screening_service.problems import ProblemError
@@ -294,6 +296,73 @@ def test_the_log_is_copied_into_the_database_in_the_background(sqlite_service: R
     wait_until(
         lambda: rows_in_database_file(path) == total, "the screenings copied into the database file", 10
     )
+
+
+READ_AND_WRITE = """
+import fcntl, sqlite3, sys, threading, time
+path, limit = sys.argv[1], sys.argv[2]
+
+def keep_reading():
+    snapshots = [sqlite3.connect(path, isolation_level=None) for _ in range(2)]
+    def take(connection):
+        connection.execute("BEGIN")
+        connection.execute("SELECT count(*) FROM filler").fetchall()
+    take(snapshots[0])
+    while True:
+        take(snapshots[1])  # a new snapshot before the old one is let go
+        snapshots[0].execute("COMMIT")
+        snapshots.reverse()
+
+def keep_writing():
+    writer = sqlite3.connect(path, isolation_level=None, timeout=10)
+    writer.execute("PRAGMA journal_size_limit=" + limit)  # as the service's connections do
+    with open(path + ".writer-lock", "a+") as lock:  # and they queue on the service's writer lock
+        while True:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            writer.execute("INSERT INTO filler VALUES (?)", ("x" * 4000,))
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            time.sleep(0.001)  # about 4 MB a second: once cut back, the file stays small a while
+
+threading.Thread(target=keep_reading, daemon=True).start()
+print("running", flush=True)
+keep_writing()
+"""
+
+
+def test_the_log_starts_over_while_readers_and_writers_keep_coming(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite starts its write-ahead log over only when a writer finds it all copied back and no
+    reader on it, which under steady load never happens: it grew to gigabytes. Here another process
+    keeps writing, and always holds a snapshot; the checkpointer must still restart the log once it
+    passes RESTART_BYTES, so that the next writer cuts the file back to FILE_LIMIT_BYTES."""
+    monkeypatch.setattr(_WalCheckpointer, "INTERVAL_SECONDS", 0.05)
+    monkeypatch.setattr(_WalCheckpointer, "RESTART_BYTES", 256 * 1024)
+    path = tmp_path / "log.db"
+    engine = make_engine(f"sqlite:///{path}", background_checkpoints=True)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE filler (text TEXT)")
+    log_file = Path(f"{path}-wal")
+    limit = 256 * 1024
+    other = subprocess.Popen(
+        [sys.executable, "-c", READ_AND_WRITE, str(path), str(limit)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert other.stdout is not None and other.stdout.readline() == "running\n"
+
+        def written() -> int:
+            with engine.connect() as connection:
+                return int(connection.exec_driver_sql("SELECT count(*) FROM filler").scalar_one())
+
+        # Eight times the limit written, and the log no larger than the limit.
+        wait_until(
+            lambda: written() * 4000 > 8 * limit and log_file.stat().st_size <= limit,
+            "the write-ahead log cut back to its limit",
+        )
+    finally:
+        other.kill()
+        other.communicate()
+        engine.dispose()
 
 
 def sample_screening(screening_id: str, **changes: Any) -> dict[str, Any]:
