@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from screening_service import __version__
+from screening_service import __version__, workers
 from screening_service.admin import AdminError, add_teller, issue_terminal_key, revoke_terminal_key
 from screening_service.database import (
     SchemaOutdatedError,
@@ -29,6 +29,7 @@ from screening_service.rules import DEFAULT_RULES_PATH, RulesError, load_rules
 from screening_service.settings import ServiceSettings
 
 log = logging.getLogger("screening_service.cli")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 DEFAULT_PORT = 8470
 
 
@@ -121,11 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    logging.basicConfig(level=args.log_level, format=LOG_FORMAT, stream=sys.stderr)
     database = args.database or default_database_url()
     handlers: dict[str, Callable[[argparse.Namespace, str], int]] = {
         "serve": _serve,
@@ -176,35 +173,33 @@ def _serve(args: argparse.Namespace, database: str) -> int:
         lookup_per_minute=args.lookup_per_minute,
     )
     os.environ.update(settings.to_environment())
+    own_sockets = args.workers > 1 and workers.supported()
+    if own_sockets:
+        try:
+            workers.check_port_free(args.host, args.port)
+        except OSError as error:
+            reason = error.strerror or error
+            print(f"error: cannot listen on {args.host}:{args.port}: {reason}", file=sys.stderr)
+            return 2
     scheme = "https" if args.tls_certificate else "http"
     print(
         f"CounterGuard screening service {__version__} listening on "
         f"{scheme}://{args.host}:{args.port} (database {engine.url.render_as_string()})",
         flush=True,
     )
-    if args.workers > 1:
-        # The workers share one listening socket, and by default libuv (under uvloop) accepts every
-        # waiting connection at once: a client that opens its keep-alive connections together (a
-        # branch's counters after a restart, a load balancer, a benchmark) lands them all on one
-        # worker while the others idle. One accept at a time spreads them over the workers.
-        os.environ.setdefault("UV_TCP_SINGLE_ACCEPT", "1")
-    tls: dict[str, Any] = {}
-    if args.tls_certificate:
-        tls = {"ssl_certfile": str(args.tls_certificate), "ssl_keyfile": str(args.tls_key)}
-    if args.tls_client_ca:
-        tls.update(ssl_ca_certs=str(args.tls_client_ca), ssl_cert_reqs=ssl.CERT_REQUIRED)
-    uvicorn.run(
-        "screening_service.app:create_service_from_environment",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_config=None,
+    options: dict[str, Any] = {
+        "log_config": None,
         # Paths carry account numbers (GET /v1/accounts/{number}/risk): no access log.
-        access_log=False,
-        log_level=args.log_level.lower(),
-        **tls,
-    )
+        "access_log": False,
+        "log_level": args.log_level.lower(),
+    }
+    if args.tls_certificate:
+        options.update(ssl_certfile=str(args.tls_certificate), ssl_keyfile=str(args.tls_key))
+    if args.tls_client_ca:
+        options.update(ssl_ca_certs=str(args.tls_client_ca), ssl_cert_reqs=ssl.CERT_REQUIRED)
+    if own_sockets:
+        return workers.Supervisor(args.workers, args.host, args.port, options, LOG_FORMAT).run()
+    uvicorn.run(workers.APP, factory=True, host=args.host, port=args.port, workers=args.workers, **options)
     return 0
 
 
