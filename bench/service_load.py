@@ -22,6 +22,7 @@ import csv
 import datetime as dt
 import functools
 import http.client
+import itertools
 import json
 import os
 import platform
@@ -158,6 +159,52 @@ def request_bodies(rng: random.Random, count: int, listed_rows: int) -> list[str
 @contextmanager
 def sqlite_database(folder: Path) -> Iterator[str]:
     yield f"sqlite:///{folder / 'bench.db'}"
+
+
+@contextmanager
+def _keep_sqlite_copy(database: str) -> Iterator[Callable[[], None]]:
+    """Yields a function that puts the database file back as it is now (the CLI left no log)."""
+    path = Path(database.removeprefix("sqlite:///"))
+    kept = path.with_name(path.name + ".seeded")
+    shutil.copy(path, kept)
+
+    def restore() -> None:
+        for leftover in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+            leftover.unlink(missing_ok=True)
+        shutil.copy(kept, path)
+
+    try:
+        yield restore
+    finally:
+        kept.unlink(missing_ok=True)
+
+
+@contextmanager
+def _keep_postgres_copy(database: str) -> Iterator[Callable[[], None]]:
+    """Yields a function that puts the database back as it is now (a template copy)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database)
+    name, kept = url.database, f"{url.database}_seeded"
+    admin = create_engine(
+        url.set(drivername="postgresql+psycopg", database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{kept}" TEMPLATE "{name}"'))
+
+    def restore() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{kept}"'))
+            connection.execute(text("CHECKPOINT"))
+
+    try:
+        yield restore
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{kept}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @contextmanager
@@ -627,30 +674,49 @@ def bench_backend(options: Options, backend: str, scratch: Path) -> None:
         seeded = seed(database, folder, options.rows)
         rng = random.Random(1)
         bodies = request_bodies(rng, 20_000, options.rows)
-        for workers in options.workers:
-            with running_service(database, workers, folder / f"service-w{workers}.log") as (port, pid):
-                key = seeded.counter_key
-                headers = {"X-Terminal-Key": key, "Authorization": f"Bearer {sign_in(port, key)}"}
-                sanity_check(port, headers, rng)
-                for connections in options.connections:
-                    if options.warmup > 0:
-                        load(options, port, headers, bodies, connections, options.warmup, folder)
-                    result, cpu = measure_cpu(
-                        pid,
-                        backend,
-                        functools.partial(
-                            load, options, port, headers, bodies, connections, options.duration, folder
-                        ),
-                    )
-                    row = Row(backend, workers, connections, options.rows, result, seeded.import_seconds, cpu)
-                    options.rows_done.append(row)
-                    log(
-                        f"{backend} workers={workers} connections={connections}: "
-                        f"{result.rate:.0f} screenings/s, p50 {result.p50_ms:.1f} ms, "
-                        f"p99 {result.p99_ms:.1f} ms, {result.errors} errors ({result.requests} requests); "
-                        f"CPU s: service {cpu.service:.1f}, database {cpu.database:.1f}, "
-                        f"wrk {cpu.generator:.1f}, other processes {cpu.others:.1f}"
-                    )
+        keep_as_seeded = _keep_sqlite_copy if backend == "sqlite" else _keep_postgres_copy
+        with keep_as_seeded(database) as restore:
+            for workers, connections in itertools.product(options.workers, options.connections):
+                # Every row starts from the database as seeded: the screenings of earlier rows would
+                # lengthen each customer's history, and the later rows would pay for it.
+                restore()
+                log_path = folder / f"service-w{workers}-c{connections}.log"
+                with running_service(database, workers, log_path) as service:
+                    bench_row(options, backend, seeded, service, bodies, (workers, connections), folder, rng)
+
+
+def bench_row(
+    options: Options,
+    backend: str,
+    seeded: Seeded,
+    service: tuple[int, int],
+    bodies: list[str],
+    shape: tuple[int, int],
+    folder: Path,
+    rng: random.Random,
+) -> None:
+    """One row: `shape` is (workers, connections)."""
+    port, pid = service
+    workers, connections = shape
+    key = seeded.counter_key
+    headers = {"X-Terminal-Key": key, "Authorization": f"Bearer {sign_in(port, key)}"}
+    sanity_check(port, headers, rng)
+    if options.warmup > 0:
+        load(options, port, headers, bodies, connections, options.warmup, folder)
+    result, cpu = measure_cpu(
+        pid,
+        backend,
+        functools.partial(load, options, port, headers, bodies, connections, options.duration, folder),
+    )
+    row = Row(backend, workers, connections, options.rows, result, seeded.import_seconds, cpu)
+    options.rows_done.append(row)
+    log(
+        f"{backend} workers={workers} connections={connections}: "
+        f"{result.rate:.0f} screenings/s, p50 {result.p50_ms:.1f} ms, "
+        f"p99 {result.p99_ms:.1f} ms, {result.errors} errors ({result.requests} requests); "
+        f"CPU s: service {cpu.service:.1f}, database {cpu.database:.1f}, "
+        f"wrk {cpu.generator:.1f}, other processes {cpu.others:.1f}"
+    )
 
 
 def load(
