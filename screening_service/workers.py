@@ -14,6 +14,7 @@ SO_REUSEPORT (Windows), `serve` keeps uvicorn's workers.
 
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import sys
@@ -59,11 +60,21 @@ def check_port_free(host: str, port: int) -> None:
         probe.bind((host, port))
 
 
+def _stop_when_orphaned(supervisor: int) -> None:
+    """A worker whose supervisor was killed outright (SIGKILL, out of memory) would serve on with
+    nobody to stop it, and keep the port from a new `serve`: it stops as if told to."""
+    while os.getppid() == supervisor:
+        time.sleep(1.0)
+    log.warning("the supervisor %s is gone; this worker stops", supervisor)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def _worker(host: str, port: int, uvicorn_options: dict[str, Any], log_format: str) -> None:
     import uvicorn
 
     # A new interpreter (spawn): the service's own loggers need `serve`'s settings again.
     logging.basicConfig(level=uvicorn_options["log_level"].upper(), format=log_format, stream=sys.stderr)
+    threading.Thread(target=_stop_when_orphaned, args=(os.getppid(),), daemon=True).start()
     config = uvicorn.Config(APP, factory=True, host=host, port=port, **uvicorn_options)
     uvicorn.Server(config).run(sockets=[bound_socket(host, port)])
 

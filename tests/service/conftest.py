@@ -84,8 +84,8 @@ def start_service(database_url: str, log_dir: Path, *extra: str, port: int | Non
         try:
             if requests.get(f"{service.url}/healthz", timeout=1).status_code == 200:
                 return service
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not listening yet, or accepted by a process still starting
         if time.monotonic() > deadline:
             service.stop()
             raise RuntimeError(f"service did not answer within {STARTUP_SECONDS} s:\n{service.log()}")

@@ -114,6 +114,16 @@ def test_stopping_the_service_stops_every_worker(two_worker_service: ServiceProc
         assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
 
 
+def test_workers_stop_when_the_supervisor_is_killed(two_worker_service: ServiceProcess) -> None:
+    """Killed outright, the supervisor cannot stop its workers; they notice and stop themselves,
+    rather than serve on unsupervised and keep the port from the next `serve`."""
+    pids = worker_pids(two_worker_service)
+    two_worker_service.process.kill()
+    two_worker_service.process.wait()
+    for pid in pids:
+        wait_until(lambda pid=pid: not Path(f"/proc/{pid}").exists(), f"worker {pid} gone")
+
+
 def test_a_second_service_on_the_same_port_is_refused(
     two_worker_service: ServiceProcess, tmp_path: Path
 ) -> None:
