@@ -83,6 +83,21 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     return Build(bundle, folder)
 
 
+# A Secret Service keyring, unlocked, then the command. gnome-keyring-daemon --unlock returns before
+# the daemon it starts owns its bus name; an app that asks sooner gets another daemon started by D-Bus,
+# a locked one, and the self-test failed on "KeyringLocked" (seen once in CI). So wait for the name.
+UNLOCKED_KEYRING = """
+echo -n self-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+for _ in $(seq 200); do
+  dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \\
+    org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null \\
+    | grep -q "boolean true" && break
+  sleep 0.05
+done
+exec "$@"
+"""
+
+
 def frozen(
     build: Build, home: Path, *arguments: str, keyring_service: bool, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
@@ -97,10 +112,7 @@ def frozen(
     env.update(HOME=str(home), XDG_RUNTIME_DIR=str(runtime_dir), COUNTERGUARD_DATA_DIR=str(home / "data"))
     command = [str(build.bundle / CONSOLE), *arguments]
     if keyring_service:
-        unlock = (
-            'echo -n self-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null; exec "$@"'
-        )
-        command = ["dbus-run-session", "--", "sh", "-c", unlock, "sh", *command]
+        command = ["dbus-run-session", "--", "sh", "-c", UNLOCKED_KEYRING, "sh", *command]
     return subprocess.run(
         command, env=env, input=stdin, capture_output=True, text=True, timeout=300, check=False
     )
