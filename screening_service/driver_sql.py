@@ -84,8 +84,8 @@ class DriverStatement:
 
     def _converted(self, values: Mapping[str, Any]) -> list[Any]:
         converted = []
-        for _name, given, constant, processor in self._slots:
-            value = values[_name] if given else constant
+        for name, given, constant, processor in self._slots:
+            value = values[name] if given else constant
             converted.append(value if processor is None else processor(value))
         return converted
 

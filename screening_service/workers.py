@@ -40,11 +40,14 @@ def supported() -> bool:
     return hasattr(socket, "SO_REUSEPORT")
 
 
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
 def bound_socket(host: str, port: int) -> socket.socket:
     """A socket bound to the port's SO_REUSEPORT group. Not listening yet: uvicorn listens once the
     worker has started, so that no connection waits in the queue of a worker still starting."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(_family(host), socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
@@ -54,8 +57,7 @@ def bound_socket(host: str, port: int) -> socket.socket:
 def check_port_free(host: str, port: int) -> None:
     """Raise OSError if something already listens on the port. SO_REUSEPORT would otherwise let a
     second service started by the same user join the first one's group and take half its traffic."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
+    with socket.socket(_family(host), socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind((host, port))
 

@@ -51,25 +51,30 @@ class ServiceProcess:
         self.log_file.close()
 
 
+def serve_command(port: int, database_url: str, *extra: str) -> list[str]:
+    """`serve` on a loopback port."""
+    return [
+        sys.executable,
+        "-m",
+        "screening_service",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--database",
+        database_url,
+        *extra,
+    ]
+
+
 def start_service(database_url: str, log_dir: Path, *extra: str, port: int | None = None) -> ServiceProcess:
     """`port`: the port of a service stopped before, to restart it where its clients look for it."""
     port = port or free_port()
     log_path = log_dir / f"service-{port}.log"
     log_file = log_path.open("a")
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "screening_service",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--database",
-            database_url,
-            *extra,
-        ],
+        serve_command(port, database_url, *extra),
         stdout=log_file,
         stderr=subprocess.STDOUT,
         text=True,

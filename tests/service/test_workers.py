@@ -4,7 +4,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 
 from screening_service import workers
 from tests.reliability.conftest import wait_until
-from tests.service.conftest import PROJECT_ROOT, ServiceProcess, seeded, start_service
+from tests.service.conftest import PROJECT_ROOT, ServiceProcess, seeded, serve_command, start_service
 
 pytestmark = pytest.mark.skipif(
     not workers.supported() or not Path("/proc/self/task").exists(),
@@ -131,20 +130,7 @@ def test_a_second_service_on_the_same_port_is_refused(
     group and take half the connections; `serve` refuses to start instead."""
     port = port_of(two_worker_service)
     second = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "screening_service",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--database",
-            f"sqlite:///{tmp_path / 'second.db'}",
-        ],
+        serve_command(port, f"sqlite:///{tmp_path / 'second.db'}", "--workers", "2"),
         capture_output=True,
         text=True,
         cwd=PROJECT_ROOT,
